@@ -1,0 +1,478 @@
+"""All rules of a bus in one matcher; built whole, then swapped in.
+
+Contract (as event-ruler's GenericMachine): one writer, many readers. A :class:`Machine` is never
+changed after ``__init__``; :class:`RuleSet` builds a new one from an immutable snapshot of the
+compiled rules and publishes it with one attribute assignment, so a reader holds either the old
+or the new machine, never a half-built one.
+
+How an event is matched (cost depends on the event's used fields, not on the rule count):
+
+1. flatten the event once, visiting only paths some rule uses (flatten.py);
+2. for each leaf, probe the path's :class:`_ValueIndex`, shared by every rule on that path:
+   exact strings/numbers/literals and equals-ignore-case are dict lookups; prefixes and suffixes
+   are dict lookups of ``value[:n]`` for each distinct pattern length ``n``; numeric ranges and
+   CIDRs are a bisect into sorted interval end points (segment → slots, filled on first use);
+   wildcards are filtered by their literal prefix or suffix before the regex runs;
+   anything-but is "every anything-but slot of the path minus those the value is excluded by"
+   (so its cost is proportional to the anything-but slots on that path — it matches most of
+   them anyway);
+3. each probe hit names *slots* (a slot = one field condition of one rule branch); branches
+   count their distinct hit slots and a branch whose every required slot is hit is a candidate;
+4. candidates are checked for ``exists: false`` alternatives and, only if some hit came from an
+   array, for array consistency (one element per array across the branch's fields).
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left
+from typing import Any, Iterable
+
+from pipeline.eventpatterns.compiler import CompiledPattern, compile_pattern
+from pipeline.eventpatterns.flatten import PathFilter, flatten
+from pipeline.eventpatterns.operators import (
+    AnythingBut,
+    Cidr,
+    EqualsIgnoreCase,
+    Exact,
+    Exists,
+    Numeric,
+    Prefix,
+    Suffix,
+    Wildcard,
+    ip_to_int,
+)
+
+__all__ = ["Machine", "RuleSet"]
+
+
+class _Intervals:
+    """Interval stabbing over sorted end points; each segment's answer is cached on first use."""
+
+    __slots__ = ("items", "points", "cache")
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Any, tuple[int, ...]]] = []  # (matcher with .test, ids)
+        self.points: list[float] = []
+        self.cache: dict[tuple[int, bool], tuple[int, ...]] = {}
+
+    def add(self, matcher: Any, low: float, high: float, ids: tuple[int, ...]) -> None:
+        self.items.append((matcher, ids))
+        self.points.extend(p for p in (low, high) if p not in (float("inf"), float("-inf")))
+
+    def finish(self) -> None:
+        self.points = sorted(set(self.points))
+
+    def probe(self, number: Any, test_value: Any) -> tuple[int, ...]:
+        points = self.points
+        index = bisect_left(points, number)
+        key = (index, index < len(points) and points[index] == number)
+        found = self.cache.get(key)
+        if found is None:
+            # every number in this segment (or on this point) gives the same answer
+            found = tuple(i for matcher, ids in self.items if matcher.test(test_value) for i in ids)
+            self.cache[key] = found
+        return found
+
+
+class _ValueIndex:
+    """Every positive matcher on one path, indexed; ``probe`` appends id tuples to ``out``."""
+
+    def __init__(self) -> None:
+        self.strings: dict[str, tuple[int, ...]] = {}
+        self.numbers: dict[Any, tuple[int, ...]] = {}
+        self.literals: dict[Any, tuple[int, ...]] = {}
+        self.ignore_case: dict[str, tuple[int, ...]] = {}
+        self.affixes: list[tuple[bool, bool, list[int], dict[str, tuple[int, ...]]]] = []
+        self._affix_maps: dict[tuple[bool, bool], dict[str, tuple[int, ...]]] = {}
+        self.numeric = _Intervals()
+        self.cidr = {4: _Intervals(), 6: _Intervals()}
+        self.has_cidr = False
+        self.wild_prefix: dict[str, list[tuple[Wildcard, tuple[int, ...]]]] = {}
+        self.wild_prefix_lengths: list[int] = []
+        self.wild_suffix: dict[str, list[tuple[Wildcard, tuple[int, ...]]]] = {}
+        self.wild_suffix_lengths: list[int] = []
+        self.wild_other: list[tuple[Wildcard, tuple[int, ...]]] = []
+        self.any_value: tuple[int, ...] = ()
+        self.string_ops = False
+
+    def add(self, matcher: Any, ids: tuple[int, ...]) -> None:
+        kind = type(matcher)
+        if kind is Exact:
+            value = matcher.value
+            if isinstance(value, str):
+                self.strings[value] = self.strings.get(value, ()) + ids
+            elif value is None or value is True or value is False:
+                self.literals[matcher.key] = self.literals.get(matcher.key, ()) + ids
+            else:
+                self.numbers[value] = self.numbers.get(value, ()) + ids
+        elif kind is Wildcard and len(matcher.parts) == 1:
+            self.add(Exact(matcher.parts[0]), ids)
+        elif kind is Prefix or kind is Suffix:
+            self.string_ops = True
+            key = (kind is Prefix, matcher.ignore_case)
+            table = self._affix_maps.setdefault(key, {})
+            text = matcher.text.lower() if matcher.ignore_case else matcher.text
+            table[text] = table.get(text, ()) + ids
+        elif kind is EqualsIgnoreCase:
+            self.string_ops = True
+            text = matcher.text.lower()
+            self.ignore_case[text] = self.ignore_case.get(text, ()) + ids
+        elif kind is Numeric:
+            self.numeric.add(matcher, matcher.lower, matcher.upper, ids)
+        elif kind is Cidr:
+            self.has_cidr = True
+            self.cidr[matcher.family].add(_CidrTest(matcher), matcher.low, matcher.high, ids)
+        elif kind is Wildcard:
+            self.string_ops = True
+            prefix, suffix = matcher.literal_prefix, matcher.literal_suffix
+            if prefix:
+                self.wild_prefix.setdefault(prefix, []).append((matcher, ids))
+            elif suffix:
+                self.wild_suffix.setdefault(suffix, []).append((matcher, ids))
+            else:
+                self.wild_other.append((matcher, ids))
+        elif kind is Exists:
+            self.any_value += ids
+        else:  # pragma: no cover - the compiler produces nothing else
+            raise TypeError(f"cannot index {matcher!r}")
+
+    def finish(self) -> None:
+        for (is_prefix, ignore_case), table in self._affix_maps.items():
+            lengths = sorted({len(text) for text in table})
+            self.affixes.append((is_prefix, ignore_case, lengths, table))
+        self.numeric.finish()
+        for intervals in self.cidr.values():
+            intervals.finish()
+        self.wild_prefix_lengths = sorted({len(p) for p in self.wild_prefix})
+        self.wild_suffix_lengths = sorted({len(s) for s in self.wild_suffix})
+
+    def probe(self, value: Any, out: list[tuple[int, ...]]) -> int:
+        """Append the id tuples ``value`` hits; return the number of look-ups made (work units)."""
+        kind = type(value)
+        if self.any_value:
+            out.append(self.any_value)
+        if kind is str:
+            work = 1
+            found = self.strings.get(value)
+            if found:
+                out.append(found)
+            if self.string_ops:
+                lowered = None
+                for is_prefix, ignore_case, lengths, table in self.affixes:
+                    if ignore_case:
+                        if lowered is None:
+                            lowered = value.lower()
+                        text = lowered
+                    else:
+                        text = value
+                    size = len(text)
+                    for length in lengths:
+                        if length > size:
+                            break
+                        work += 1
+                        found = table.get(text[:length] if is_prefix else text[size - length:])
+                        if found:
+                            out.append(found)
+                if self.ignore_case:
+                    work += 1
+                    found = self.ignore_case.get(lowered if lowered is not None else value.lower())
+                    if found:
+                        out.append(found)
+                work += self._probe_wildcards(value, out)
+            if self.has_cidr:
+                parsed = ip_to_int(value)
+                if parsed is not None:
+                    work += 1
+                    found = self.cidr[parsed[0]].probe(parsed[1], value)
+                    if found:
+                        out.append(found)
+            return work
+        if kind is int or kind is float:
+            found = self.numbers.get(value)
+            if found:
+                out.append(found)
+            if self.numeric.items:
+                found = self.numeric.probe(value, value)
+                if found:
+                    out.append(found)
+                return 2
+            return 1
+        if value is None or kind is bool:
+            found = self.literals.get(("l", "null" if value is None else ("true" if value else "false")))
+            if found:
+                out.append(found)
+        return 1
+
+    def _probe_wildcards(self, value: str, out: list[tuple[int, ...]]) -> int:
+        work = 0
+        size = len(value)
+        for length in self.wild_prefix_lengths:
+            if length > size:
+                break
+            work += 1
+            for wildcard, ids in self.wild_prefix.get(value[:length], ()):
+                work += 1
+                if wildcard.regex.fullmatch(value) is not None:
+                    out.append(ids)
+        for length in self.wild_suffix_lengths:
+            if length > size:
+                break
+            work += 1
+            for wildcard, ids in self.wild_suffix.get(value[size - length:], ()):
+                work += 1
+                if wildcard.regex.fullmatch(value) is not None:
+                    out.append(ids)
+        for wildcard, ids in self.wild_other:
+            work += 1
+            if wildcard.regex.fullmatch(value) is not None:
+                out.append(ids)
+        return work
+
+
+class _CidrTest:
+    """Adapter so CIDR ranges reuse _Intervals (which calls ``test`` with the original value)."""
+
+    __slots__ = ("cidr",)
+
+    def __init__(self, cidr: Cidr) -> None:
+        self.cidr = cidr
+
+    def test(self, value: Any) -> bool:
+        return self.cidr.test(value)
+
+
+class _PathEntry:
+    """Positive index (ids = slots) and anything-but index (ids = anything-but numbers)."""
+
+    __slots__ = ("positive", "negative", "negative_slots")
+
+    def __init__(self) -> None:
+        self.positive = _ValueIndex()
+        self.negative: _ValueIndex | None = None
+        self.negative_slots: list[tuple[int, ...]] = []
+
+    def probe(self, value: Any, out: list[tuple[int, ...]]) -> int:
+        work = self.positive.probe(value, out)
+        if self.negative is not None:
+            excluded: list[tuple[int, ...]] = []
+            work += self.negative.probe(value, excluded)
+            if excluded:
+                skip = {n for ids in excluded for n in ids}
+                for number, slots in enumerate(self.negative_slots):
+                    if number not in skip:
+                        out.append(slots)
+            else:
+                out.extend(self.negative_slots)
+            work += len(self.negative_slots)
+        return work
+
+
+class Machine:
+    """An immutable matcher for a fixed set of compiled rules (see the module docstring)."""
+
+    def __init__(self, rules: dict[str, CompiledPattern]) -> None:
+        self.rule_names: list[str] = list(rules)
+        slot_branch: list[int] = []
+        slot_required: list[bool] = []
+        slot_path: list[str] = []
+        branch_rule: list[int] = []
+        branch_required: list[int] = []
+        branch_slots: list[tuple[int, ...]] = []
+        branch_optional: list[tuple[int, ...]] = []
+        positive: dict[str, dict[Any, list[int]]] = {}
+        negative: dict[str, dict[AnythingBut, list[int]]] = {}
+        for rule_number, compiled in enumerate(rules.values()):
+            for branch in compiled.branches:
+                branch_number = len(branch_rule)
+                branch_rule.append(rule_number)
+                slots, optional, required = [], [], 0
+                for slot in branch:
+                    sid = len(slot_branch)
+                    slot_branch.append(branch_number)
+                    slot_required.append(not slot.absent_ok)
+                    slot_path.append(slot.path)
+                    slots.append(sid)
+                    if slot.absent_ok:
+                        optional.append(sid)
+                    else:
+                        required += 1
+                    for matcher in slot.matchers:
+                        target = negative if type(matcher) is AnythingBut else positive
+                        target.setdefault(slot.path, {}).setdefault(matcher, []).append(sid)
+                branch_required.append(required)
+                branch_slots.append(tuple(slots))
+                branch_optional.append(tuple(optional))
+        self.paths = PathFilter(slot_path)
+        self.entries: dict[str, _PathEntry] = {}
+        for path in self.paths.leaves:
+            entry = self.entries[path] = _PathEntry()
+            for matcher, sids in positive.get(path, {}).items():
+                entry.positive.add(matcher, tuple(sids))
+            entry.positive.finish()
+            anything_buts = negative.get(path)
+            if anything_buts:
+                entry.negative = _ValueIndex()
+                for number, (matcher, sids) in enumerate(anything_buts.items()):
+                    entry.negative_slots.append(tuple(sids))
+                    for part in matcher.excluded:
+                        entry.negative.add(part, (number,))
+                entry.negative.finish()
+        self.slot_branch = slot_branch
+        self.slot_required = slot_required
+        self.slot_path = slot_path
+        self.branch_rule = branch_rule
+        self.branch_required = branch_required
+        self.branch_slots = branch_slots
+        self.branch_optional = branch_optional
+        self.unconditional = [b for b, need in enumerate(branch_required) if need == 0]
+
+    def match(self, event: Any) -> tuple[list[str], int]:
+        """(names of matching rules in insertion order, work units spent)."""
+        leaves = flatten(event, self.paths)
+        entries = self.entries
+        hits: dict[int, list] = {}
+        present: set[str] = set()
+        out: list[tuple[int, ...]] = []
+        arrays = False
+        work = len(leaves)
+        for path, value, trail in leaves:
+            present.add(path)
+            if trail:
+                arrays = True
+            work += entries[path].probe(value, out)
+            for ids in out:
+                work += len(ids)
+                for sid in ids:
+                    found = hits.get(sid)
+                    if found is None:
+                        hits[sid] = [trail]
+                    else:
+                        found.append(trail)
+            out.clear()
+        work += len(hits)
+        counts: dict[int, int] = {}
+        slot_branch = self.slot_branch
+        slot_required = self.slot_required
+        for sid in hits:
+            if slot_required[sid]:
+                branch = slot_branch[sid]
+                counts[branch] = counts.get(branch, 0) + 1
+        branch_required = self.branch_required
+        candidates = [b for b, n in counts.items() if n == branch_required[b]]
+        candidates.extend(self.unconditional)
+        work += len(candidates)
+        matched: set[int] = set()
+        branch_rule = self.branch_rule
+        for branch in candidates:
+            rule = branch_rule[branch]
+            if rule in matched:
+                continue
+            if self._branch_holds(branch, hits, present, arrays):
+                matched.add(rule)
+        names = self.rule_names
+        return [names[r] for r in sorted(matched)], work
+
+    def _branch_holds(self, branch: int, hits: dict, present: set, arrays: bool) -> bool:
+        slot_path = self.slot_path
+        for sid in self.branch_optional[branch]:
+            if sid not in hits and slot_path[sid] in present:
+                return False
+        if not arrays:
+            return True
+        choices = [set(hits[sid]) for sid in self.branch_slots[branch] if sid in hits]
+        if all(trails == {()} for trails in choices):
+            return True
+        choices.sort(key=len)
+        return _consistent(choices, 0, {})
+
+
+def _consistent(choices: list[set], index: int, chosen: dict[int, int]) -> bool:
+    """Can one trail per slot be picked so no array is used at two different indices?"""
+    if index == len(choices):
+        return True
+    for trail in choices[index]:
+        if all(chosen.get(array, element) == element for array, element in trail):
+            if index + 1 == len(choices):
+                return True
+            extended = dict(chosen)
+            extended.update(trail)
+            if _consistent(choices, index + 1, extended):
+                return True
+    return False
+
+
+class RuleSet:
+    """Named rules matched together. ``add`` validates at once; the machine is rebuilt lazily.
+
+    ``add``/``remove`` replace the rule snapshot (copy on write) and mark the machine stale; the
+    next ``matching`` call (or ``rebuild``) builds a fresh :class:`Machine` from the snapshot and
+    swaps it in, so loading N rules costs one build, and readers never see a partial machine.
+    """
+
+    def __init__(self, rules: dict[str, str | dict] | None = None) -> None:
+        self._rules: dict[str, CompiledPattern] = {}
+        self._machine = Machine({})
+        self._stale = False
+        self._lock = threading.Lock()
+        for name, pattern in (rules or {}).items():
+            self.add(name, pattern)
+
+    def add(self, rule_name: str, pattern: str | dict | CompiledPattern) -> None:
+        """Add or replace a rule; raises EventPatternError (and changes nothing) if invalid."""
+        compiled = pattern if isinstance(pattern, CompiledPattern) else compile_pattern(pattern)
+        rules = dict(self._rules)
+        rules.pop(rule_name, None)  # a replaced rule moves to the end, like a new one
+        rules[rule_name] = compiled
+        self._rules = rules
+        self._stale = True
+
+    def add_many(self, items: Iterable[tuple[str, str | dict]]) -> None:
+        """All or nothing: compile every pattern first, then publish them together."""
+        compiled = [(name, compile_pattern(pattern)) for name, pattern in items]
+        rules = dict(self._rules)
+        for name, pattern in compiled:
+            rules.pop(name, None)
+            rules[name] = pattern
+        self._rules = rules
+        self._stale = True
+
+    def remove(self, rule_name: str) -> bool:
+        """Remove a rule; returns whether it existed."""
+        if rule_name not in self._rules:
+            return False
+        rules = dict(self._rules)
+        del rules[rule_name]
+        self._rules = rules
+        self._stale = True
+        return True
+
+    def __contains__(self, rule_name: object) -> bool:
+        return rule_name in self._rules
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def names(self) -> list[str]:
+        return list(self._rules)
+
+    def rebuild(self) -> Machine:
+        """Build a machine from the current snapshot and swap it in (done lazily otherwise)."""
+        with self._lock:
+            self._stale = False
+            machine = Machine(self._rules)
+            self._machine = machine
+            return machine
+
+    def _current(self) -> Machine:
+        if self._stale:
+            return self.rebuild()
+        return self._machine
+
+    def matching(self, event: dict) -> list[str]:
+        """Names of the rules whose pattern matches ``event`` (insertion order)."""
+        return self._current().match(event)[0]
+
+    def matching_with_work(self, event: dict) -> tuple[list[str], int]:
+        """``matching`` plus the work units spent (look-ups + hits), for cost tests and benches."""
+        return self._current().match(event)
