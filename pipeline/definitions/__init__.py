@@ -10,6 +10,8 @@ Each kind is validated by its own engine (see ``kinds.py``); on the definitions 
 ``Kind/name`` (``MetricFilter/app/errors``).
 """
 
+from pipeline.definitions.files import load_definitions
 from pipeline.definitions.kinds import KINDS, Definition, DefinitionError, validate
+from pipeline.definitions.store import DefinitionStore
 
-__all__ = ["KINDS", "Definition", "DefinitionError", "validate"]
+__all__ = ["KINDS", "Definition", "DefinitionError", "DefinitionStore", "load_definitions", "validate"]

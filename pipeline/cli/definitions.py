@@ -1,0 +1,86 @@
+"""`pipeline apply`, `pipeline delete`, `pipeline list-definitions`: the definitions topic."""
+
+from __future__ import annotations
+
+import time
+
+from pipeline.cli.output import print_json
+
+
+def register(subparsers) -> None:
+    apply = subparsers.add_parser(
+        "apply", help="validate definition files (PutMetricFilter, PutMetricAlarm, PutRule, ...) and publish them")
+    apply.add_argument("files", nargs="+", metavar="FILE")
+    apply.add_argument("--dry-run", action="store_true", help="validate only; publish nothing")
+    apply.set_defaults(handler=apply_files)
+
+    delete = subparsers.add_parser("delete", help="delete a definition (publishes a tombstone)")
+    delete.add_argument("kind", help="MetricFilter, MetricAlarm, CompositeAlarm, Rule, Targets, ConfigRule")
+    delete.add_argument("name", help="as listed by list-definitions, e.g. app/errors for a metric filter")
+    delete.set_defaults(handler=delete_definition)
+
+    listing = subparsers.add_parser("list-definitions", help="print the current definitions on the topic")
+    listing.add_argument("--kind")
+    listing.set_defaults(handler=list_definitions)
+
+
+def apply_files(args) -> int:
+    from pipeline.definitions import load_definitions
+
+    definitions = load_definitions(args.files)  # all or nothing: one bad entry publishes none
+    if not args.dry_run:
+        from pipeline.codec import codec_for
+        from pipeline.producer import Producer
+        from pipeline import topics
+
+        codec = codec_for("definitions")
+        now = int(time.time() * 1000)
+        with Producer() as producer:
+            for d in definitions:
+                value = codec.encode({"kind": d.kind, "name": d.name, "body": d.body, "appliedAt": now})
+                producer.send_raw(topics.topic_name("definitions"), value, d.key.encode())
+    verb = "valid" if args.dry_run else "applied"
+    for d in definitions:
+        print(f"{verb}: {d.key}")
+    return 0
+
+
+def delete_definition(args) -> int:
+    from pipeline import topics
+    from pipeline.definitions import KINDS, DefinitionError
+    from pipeline.producer import Producer
+
+    kinds = {kind for kind, _ in KINDS.values()}
+    if args.kind not in kinds:
+        raise DefinitionError(f"unknown kind {args.kind!r}; expected one of {', '.join(sorted(kinds))}")
+    with Producer() as producer:
+        producer.send_raw(topics.topic_name("definitions"), None, f"{args.kind}/{args.name}".encode())
+    print(f"deleted: {args.kind}/{args.name}")
+    return 0
+
+
+def list_definitions(args) -> int:
+    from pipeline import topics
+    from pipeline.codec import codec_for
+    from pipeline.kafka_settings import kafka_python_config
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(**kafka_python_config(), enable_auto_commit=False, group_id=None)
+    partition = TopicPartition(topics.topic_name("definitions"), 0)
+    consumer.assign([partition])
+    consumer.seek_to_beginning(partition)
+    end = consumer.end_offsets([partition])[partition]
+    current: dict[str, dict] = {}
+    while consumer.position(partition) < end:
+        for records in consumer.poll(timeout_ms=1000).values():
+            for record in records:
+                key = record.key.decode()
+                if record.value is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = codec_for("definitions").decode(record.value)
+    consumer.close()
+    shown = [{"Kind": v["kind"], "Name": v["name"], "Definition": v["body"]}
+             for k, v in sorted(current.items()) if args.kind in (None, v["kind"])]
+    print_json({"Definitions": shown})
+    return 0

@@ -1,0 +1,252 @@
+"""Between a record's AWS shape (what engines see) and its Avro shape (what topics carry).
+
+Avro cannot hold free-form JSON, so parts such as CloudTrail ``requestParameters`` or an item's
+``configuration`` travel as JSON strings and come back as objects. JSON from producers is
+normalised here too: field aliases, timestamps in ISO 8601 or seconds, missing defaults.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from pipeline.codec.errors import DecodeError
+
+Record = dict[str, Any]
+
+
+def to_epoch_ms(value: Any, field: str) -> int:
+    """Milliseconds since the epoch from ms, seconds (float or < 1e11) or an ISO 8601 string."""
+    if isinstance(value, bool):
+        raise DecodeError(f"{field} must be a timestamp, got a boolean")
+    if isinstance(value, (int, float)):
+        return int(value * 1000) if value < 1e11 else int(value)
+    if isinstance(value, str):
+        try:
+            return to_epoch_ms(float(value), field)
+        except ValueError:
+            pass
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise DecodeError(f"{field} is not a timestamp: {value!r}") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return int(parsed.timestamp() * 1000)
+    raise DecodeError(f"{field} must be a timestamp, got {type(value).__name__}")
+
+
+def _require_str(obj: Record, field: str, *aliases: str) -> str:
+    for name in (field, *aliases):
+        value = obj.get(name)
+        if isinstance(value, str):
+            return value
+        if value is not None:
+            raise DecodeError(f"{field} must be a string, got {type(value).__name__}")
+    raise DecodeError(f"{field} is missing")
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def _loads_or_none(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+class Adapter:
+    """Identity for records whose Avro shape is their AWS shape."""
+
+    def to_avro(self, value: Record) -> Record:
+        return value
+
+    def from_avro(self, record: Record) -> Record:
+        return record
+
+    def from_json(self, obj: Any, record_time_ms: int) -> Record:
+        if not isinstance(obj, dict):
+            raise DecodeError(f"expected a JSON object, got {type(obj).__name__}")
+        return obj
+
+
+class LogEventAdapter(Adapter):
+    def from_json(self, obj: Any, record_time_ms: int) -> Record:
+        obj = super().from_json(obj, record_time_ms)
+        message = _require_str(obj, "message", "log", "msg")
+        group = _require_str(obj, "logGroupName", "logGroup", "log_group")
+        stream = obj.get("logStreamName", obj.get("logStream", obj.get("log_stream", "")))
+        if not isinstance(stream, str):
+            raise DecodeError("logStreamName must be a string")
+        stamp = obj.get("timestamp", obj.get("time", obj.get("@timestamp")))
+        if stamp is None:
+            raise DecodeError("timestamp is missing")
+        ingestion = obj.get("ingestionTime")
+        return {
+            "logGroupName": group,
+            "logStreamName": stream,
+            "timestamp": to_epoch_ms(stamp, "timestamp"),
+            "message": message,
+            "ingestionTime": record_time_ms if ingestion is None else to_epoch_ms(ingestion, "ingestionTime"),
+        }
+
+
+_CLOUDTRAIL_TYPED = ("eventVersion", "eventTime", "eventSource", "eventName", "awsRegion",
+                     "sourceIPAddress", "userAgent", "eventID", "eventType", "recipientAccountId",
+                     "errorCode", "errorMessage", "readOnly", "managementEvent")
+_CLOUDTRAIL_JSON = ("userIdentity", "requestParameters", "responseElements", "additionalEventData",
+                    "resources")
+
+
+class CloudTrailAdapter(Adapter):
+    def to_avro(self, value: Record) -> Record:
+        record: Record = {name: value.get(name) for name in _CLOUDTRAIL_TYPED}
+        for name in ("eventVersion", "awsRegion"):
+            record[name] = record[name] or ""
+        for name in _CLOUDTRAIL_JSON:
+            record[name] = _json_or_none(value.get(name))
+        extra = {k: v for k, v in value.items() if k not in _CLOUDTRAIL_TYPED and k not in _CLOUDTRAIL_JSON}
+        record["extra"] = _json_or_none(extra) if extra else None
+        return record
+
+    def from_avro(self, record: Record) -> Record:
+        value: Record = {k: record[k] for k in _CLOUDTRAIL_TYPED if record.get(k) is not None}
+        for name in _CLOUDTRAIL_JSON:
+            if record.get(name) is not None:
+                value[name] = json.loads(record[name])
+        if record.get("extra"):
+            value.update(json.loads(record["extra"]))
+        return value
+
+    def from_json(self, obj: Any, record_time_ms: int) -> Record:
+        obj = super().from_json(obj, record_time_ms)
+        for field in ("eventTime", "eventSource", "eventName"):
+            _require_str(obj, field)
+        to_epoch_ms(obj["eventTime"], "eventTime")
+        return obj
+
+
+_ITEM_JSON = ("relationships", "configuration", "supplementaryConfiguration")
+
+
+class ConfigurationItemAdapter(Adapter):
+    def to_avro(self, value: Record) -> Record:
+        record = dict(value)
+        for name in _ITEM_JSON:
+            record[name] = _json_or_none(value.get(name))
+        record["tags"] = {str(k): str(v) for k, v in (value.get("tags") or {}).items()}
+        record["relatedEvents"] = list(value.get("relatedEvents") or [])
+        return record
+
+    def from_avro(self, record: Record) -> Record:
+        value = dict(record)
+        for name in _ITEM_JSON:
+            value[name] = _loads_or_none(record.get(name))
+        return value
+
+    def from_json(self, obj: Any, record_time_ms: int) -> Record:
+        obj = super().from_json(obj, record_time_ms)
+        # both spellings (API and notification) are the config engine's business
+        from pipeline.configitems import normalise_configuration_item
+        from pipeline.errors import PipelineError
+
+        try:
+            return normalise_configuration_item(obj)
+        except PipelineError as error:
+            raise DecodeError(str(error)) from None
+
+
+class MetricDatumAdapter(Adapter):
+    def from_json(self, obj: Any, record_time_ms: int) -> Record:
+        obj = super().from_json(obj, record_time_ms)
+        value = obj.get("Value")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DecodeError("Value must be a number")
+        dimensions = obj.get("Dimensions") or []
+        if not isinstance(dimensions, list) or not all(
+            isinstance(d, dict) and isinstance(d.get("Name"), str) and isinstance(d.get("Value"), str)
+            for d in dimensions
+        ):
+            raise DecodeError("Dimensions must be a list of {Name, Value} strings")
+        if len(dimensions) > 30:
+            raise DecodeError("at most 30 dimensions per metric")
+        stamp = obj.get("Timestamp")
+        return {
+            "Namespace": _require_str(obj, "Namespace"),
+            "MetricName": _require_str(obj, "MetricName"),
+            "Dimensions": [{"Name": d["Name"], "Value": d["Value"]} for d in dimensions],
+            "Timestamp": record_time_ms if stamp is None else to_epoch_ms(stamp, "Timestamp"),
+            "Value": float(value),
+            "Unit": obj.get("Unit") or "None",
+        }
+
+
+class BusEventAdapter(Adapter):
+    def to_avro(self, value: Record) -> Record:
+        return {
+            "version": value.get("version", "0"),
+            "id": value["id"],
+            "detail_type": value["detail-type"],
+            "source": value["source"],
+            "account": value.get("account", ""),
+            "time": value["time"],
+            "region": value.get("region", ""),
+            "resources": list(value.get("resources") or []),
+            "detail": json.dumps(value.get("detail", {}), separators=(",", ":")),
+            "replay_name": value.get("replay-name"),
+        }
+
+    def from_avro(self, record: Record) -> Record:
+        value = {
+            "version": record["version"], "id": record["id"], "detail-type": record["detail_type"],
+            "source": record["source"], "account": record["account"], "time": record["time"],
+            "region": record["region"], "resources": record["resources"],
+            "detail": json.loads(record["detail"]),
+        }
+        if record.get("replay_name"):
+            value["replay-name"] = record["replay_name"]
+        return value
+
+    def from_json(self, obj: Any, record_time_ms: int) -> Record:
+        obj = super().from_json(obj, record_time_ms)
+        for field in ("id", "detail-type", "source", "time"):
+            _require_str(obj, field)
+        if not isinstance(obj.get("detail", {}), dict):
+            raise DecodeError("detail must be a JSON object")
+        return obj
+
+
+class JsonFieldsAdapter(Adapter):
+    """Records with some fields carried as JSON strings (alarm changes, json documents)."""
+
+    def __init__(self, *json_fields: str) -> None:
+        self.json_fields = json_fields
+
+    def to_avro(self, value: Record) -> Record:
+        record = dict(value)
+        for name in self.json_fields:
+            if name in record and not isinstance(record[name], str):
+                record[name] = _json_or_none(record[name])
+        return record
+
+    def from_avro(self, record: Record) -> Record:
+        value = dict(record)
+        for name in self.json_fields:
+            value[name] = _loads_or_none(record.get(name))
+        return value
+
+
+ADAPTERS: dict[str, Callable[[], Adapter]] = {
+    "log_event": LogEventAdapter,
+    "cloudtrail_record": CloudTrailAdapter,
+    "configuration_item": ConfigurationItemAdapter,
+    "metric_datum": MetricDatumAdapter,
+    "bus_event": BusEventAdapter,
+    "alarm_state_change": lambda: JsonFieldsAdapter("StateReasonData", "Configuration"),
+    "json_document": lambda: JsonFieldsAdapter("document"),
+    "definition": lambda: JsonFieldsAdapter("body"),
+}
+
+
+def adapter_for(schema: str) -> Adapter:
+    return ADAPTERS.get(schema, Adapter)()

@@ -1,0 +1,83 @@
+"""The topic catalog: every topic the pipeline reads or writes, as plain data.
+
+Names get an optional prefix (``PIPELINE_TOPIC_PREFIX``) so several pipelines or test runs can
+share one cluster; the partition count (``PIPELINE_PARTITIONS``) is the same for every
+partitioned topic, because Faust tables must be co-partitioned with the topics that feed them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    role: str  # stable name used in code: "log-events", "dead-letters", ...
+    schema: str  # Avro schema file in schemas/ without ".avsc"
+    accepts_json: bool = False  # input topics also take JSON from producers like Fluent Bit or Vector
+    compacted: bool = False
+    doc: str = ""
+
+
+CATALOG: tuple[TopicSpec, ...] = (
+    TopicSpec("log-events", "log_event", accepts_json=True, doc="CloudWatch Logs events in"),
+    TopicSpec("cloudtrail", "cloudtrail_record", accepts_json=True, doc="CloudTrail records in"),
+    TopicSpec("config-items", "configuration_item", accepts_json=True, doc="configuration items in"),
+    TopicSpec("metric-data", "metric_datum", accepts_json=True,
+              doc="datapoints from metric filters and from producers (PutMetricData)"),
+    TopicSpec("alarm-state-changes", "alarm_state_change", doc="alarm transitions out"),
+    TopicSpec("alarm-history", "json_document", doc="DescribeAlarmHistory items out"),
+    TopicSpec("event-bus", "bus_event", accepts_json=True, doc="the default event bus"),
+    TopicSpec("config-history", "configuration_item", doc="every recorded configuration change"),
+    TopicSpec("config-notifications", "json_document",
+              doc="ConfigurationItemChangeNotification documents"),
+    TopicSpec("compliance", "json_document", doc="config rule evaluations"),
+    TopicSpec("definitions", "definition", compacted=True,
+              doc="metric filters, alarms, rules, targets, config rules; keyed Kind/name"),
+    TopicSpec("dead-letters", "dead_letter", doc="records that could not be processed, with the reason"),
+)
+
+_BY_ROLE = {spec.role: spec for spec in CATALOG}
+
+
+def prefix() -> str:
+    return os.environ.get("PIPELINE_TOPIC_PREFIX", "")
+
+
+def partitions() -> int:
+    return int(os.environ.get("PIPELINE_PARTITIONS", "4"))
+
+
+def spec(role: str) -> TopicSpec:
+    return _BY_ROLE[role]
+
+
+def topic_name(role: str) -> str:
+    """The Kafka topic name for a catalog role (with the configured prefix)."""
+    spec(role)  # unknown roles fail here, not at the broker
+    return prefix() + role
+
+
+def bus_topic(bus_name: str) -> str:
+    """The topic of an event bus: the default bus is ``event-bus``, others ``event-bus.<name>``."""
+    if bus_name in ("", "default"):
+        return topic_name("event-bus")
+    return f"{topic_name('event-bus')}.{bus_name}"
+
+
+def target_topic(arn: str) -> str:
+    """A target's topic: ``kafka:NAME`` or a bare NAME (prefixed like every other topic)."""
+    name = arn[len("kafka:"):] if arn.startswith("kafka:") else arn
+    return prefix() + name
+
+
+def role_of(topic: str) -> TopicSpec | None:
+    """The catalog entry of a topic name (custom buses map to the event bus)."""
+    p = prefix()
+    if not topic.startswith(p):
+        return None
+    bare = topic[len(p):]
+    if bare.startswith("event-bus."):
+        bare = "event-bus"
+    return _BY_ROLE.get(bare)

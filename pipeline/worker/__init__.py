@@ -1,0 +1,1 @@
+"""The thin Faust layer: topics, tables, timers and agents wired to the pure engines."""

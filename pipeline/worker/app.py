@@ -1,0 +1,15 @@
+"""The faust.App and nothing else; agents are found by autodiscovery.
+
+Run with ``pipeline worker`` or ``faust -A pipeline.worker.app worker -l info``.
+"""
+
+import faust
+
+from pipeline.worker.settings import app_id, app_settings
+
+app = faust.App(
+    app_id(),
+    autodiscover=["pipeline.worker.agents"],
+    origin="pipeline.worker",
+    **app_settings(),
+)
