@@ -1,0 +1,116 @@
+"""All metric filters of one log group, as the worker uses them.
+
+Writes build a fresh tuple and swap it in, so a refused definition leaves the running set as it
+was and a reader never sees half an update.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from .definitions import MetricFilter, metric_filter_from_body
+from .errors import MetricFilterError, MetricFilterLimitError
+from .parser import LogMessage, Match
+from .transform import should_emit_default
+
+__all__ = ["MetricFilterSet", "MAX_FILTERS_PER_LOG_GROUP", "MAX_REGEX_FILTERS_PER_LOG_GROUP"]
+
+MAX_FILTERS_PER_LOG_GROUP = 100  # not adjustable (AWS quota)
+MAX_REGEX_FILTERS_PER_LOG_GROUP = 5  # AWS counts metric + subscription filters; we see metric ones
+
+
+class MetricFilterSet:
+    """Metric filters of ``log_group_name``, by filter name."""
+
+    def __init__(self, log_group_name: str):
+        self.log_group_name = log_group_name
+        self._filters: tuple[MetricFilter, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self._filters)
+
+    def __iter__(self) -> Iterator[MetricFilter]:
+        return iter(self._filters)
+
+    def __contains__(self, filter_name: object) -> bool:
+        return any(f.filter_name == filter_name for f in self._filters)
+
+    def get(self, filter_name: str) -> MetricFilter | None:
+        return next((f for f in self._filters if f.filter_name == filter_name), None)
+
+    def put(self, metric_filter: MetricFilter | Mapping[str, Any]) -> MetricFilter:
+        """Add or replace (same filterName) a filter; a PutMetricFilter body is validated first.
+
+        Raises MetricFilterLimitError past 100 filters or 5 regex-containing patterns.
+        """
+        if not isinstance(metric_filter, MetricFilter):
+            metric_filter = metric_filter_from_body(metric_filter)
+        if metric_filter.log_group_name != self.log_group_name:
+            raise MetricFilterError(f"filter {metric_filter.name!r} belongs to log group "
+                                    f"{metric_filter.log_group_name!r}, not {self.log_group_name!r}")
+        kept = [f for f in self._filters if f.filter_name != metric_filter.filter_name]
+        candidate = (*kept, metric_filter)
+        if len(candidate) > MAX_FILTERS_PER_LOG_GROUP:
+            raise MetricFilterLimitError(
+                f"Resource limit exceeded: log group {self.log_group_name!r} already has "
+                f"{MAX_FILTERS_PER_LOG_GROUP} metric filters")
+        if sum(1 for f in candidate if f.pattern.regex_count) > MAX_REGEX_FILTERS_PER_LOG_GROUP:
+            raise MetricFilterLimitError(
+                f"Resource limit exceeded: log group {self.log_group_name!r} can have at most "
+                f"{MAX_REGEX_FILTERS_PER_LOG_GROUP} filter patterns containing regular expressions")
+        # keep the original position when replacing, so output order is stable
+        if len(kept) != len(self._filters):
+            candidate = tuple(metric_filter if f.filter_name == metric_filter.filter_name else f
+                              for f in self._filters)
+        self._filters = candidate
+        return metric_filter
+
+    def remove(self, filter_name: str) -> bool:
+        """Delete by filter name; returns whether it existed."""
+        kept = tuple(f for f in self._filters if f.filter_name != filter_name)
+        existed = len(kept) != len(self._filters)
+        self._filters = kept
+        return existed
+
+    # -- per event ------------------------------------------------------------------------
+
+    def matches_for(self, log_event: Mapping[str, Any]) -> list[tuple[MetricFilter, Match]]:
+        """(filter, match) for every filter the event's message matches."""
+        group = log_event.get("logGroupName")
+        if group is not None and group != self.log_group_name:
+            return []
+        message = log_event.get("message")
+        if not isinstance(message, str):
+            return []
+        view = LogMessage(message)
+        out = []
+        for metric_filter in self._filters:
+            match = metric_filter.pattern.match(view)
+            if match is not None:
+                out.append((metric_filter, match))
+        return out
+
+    def datapoints_for(self, log_event: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """MetricDatum dicts for one log event (Timestamp = the event's timestamp, ms)."""
+        timestamp_ms = int(log_event.get("timestamp", 0))
+        out = []
+        for metric_filter, match in self.matches_for(log_event):
+            datum = metric_filter.transformation.datum(match, timestamp_ms)
+            if datum is not None:
+                out.append(datum)
+        return out
+
+    def default_datapoints(self, minute_start_ms: int, events_in_minute: int,
+                           matches_by_filter: Mapping[str, int]) -> list[dict[str, Any]]:
+        """defaultValue data for one minute of this log group.
+
+        :param matches_by_filter: filterName -> matches in that minute (missing means 0)
+        """
+        out = []
+        for metric_filter in self._filters:
+            matched = matches_by_filter.get(metric_filter.filter_name, 0)
+            if should_emit_default(events_in_minute, matched):
+                datum = metric_filter.transformation.default_datum(minute_start_ms)
+                if datum is not None:
+                    out.append(datum)
+        return out
