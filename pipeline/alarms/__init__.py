@@ -1,0 +1,62 @@
+"""CloudWatch metric alarms, composite alarms and anomaly bands as pure functions.
+
+No Kafka, no Faust, no clock: time is always an argument and state is plain dicts, so the
+worker keeps buckets, alarm states and anomaly models in changelogged tables and calls these.
+"""
+
+from pipeline.alarms.composite import (
+    AlarmRule,
+    CompositeAlarm,
+    evaluate_composite,
+    find_cycle,
+    new_suppression,
+    parse_alarm_rule,
+    suppression_step,
+)
+from pipeline.alarms.definitions import validate_composite_alarm, validate_metric_alarm
+from pipeline.alarms.errors import AlarmError, AlarmRuleError, AlarmValidationError, MetricDataError
+from pipeline.alarms.evaluator import (
+    assess,
+    evaluate,
+    evaluation_end,
+    evaluation_times,
+    initial_state_change,
+    next_evaluation_time,
+)
+from pipeline.alarms.history import state_update_item
+from pipeline.alarms.model import Alarm, AlarmState, StateChange
+from pipeline.alarms.periods import add_value, expire_buckets, merge_buckets, new_bucket, period_start, retention_seconds
+from pipeline.alarms.query import get_metric_statistics
+
+__all__ = [
+    "Alarm",
+    "AlarmState",
+    "StateChange",
+    "evaluate",
+    "assess",
+    "evaluation_end",
+    "evaluation_times",
+    "next_evaluation_time",
+    "initial_state_change",
+    "CompositeAlarm",
+    "AlarmRule",
+    "parse_alarm_rule",
+    "evaluate_composite",
+    "find_cycle",
+    "new_suppression",
+    "suppression_step",
+    "validate_metric_alarm",
+    "validate_composite_alarm",
+    "state_update_item",
+    "new_bucket",
+    "add_value",
+    "merge_buckets",
+    "period_start",
+    "expire_buckets",
+    "retention_seconds",
+    "get_metric_statistics",
+    "AlarmError",
+    "AlarmValidationError",
+    "AlarmRuleError",
+    "MetricDataError",
+]

@@ -1,0 +1,78 @@
+"""Alarm history items, in the DescribeAlarmHistory shape.
+
+``HistoryData`` is a JSON string, as AWS returns it. Every transition gets a StateUpdate item;
+ConfigurationUpdate and Action items are offered for the worker to record puts and sends.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from pipeline.alarms.model import StateChange
+from pipeline.alarms.periods import iso_timestamp
+
+__all__ = ["state_update_item", "configuration_update_item", "action_item"]
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def state_update_item(change: StateChange) -> dict[str, Any]:
+    """``HistoryItemType`` StateUpdate, ``HistorySummary`` 'Alarm updated from OK to ALARM'."""
+    history = {
+        "version": "1.0",
+        "oldState": {"stateValue": change.previous_state.value, "stateReason": change.previous_reason},
+        "newState": {
+            "stateValue": change.state.value,
+            "stateReason": change.reason,
+            "stateReasonData": dict(change.reason_data),
+        },
+    }
+    if not change.reason_data:
+        del history["newState"]["stateReasonData"]
+    return {
+        "AlarmName": change.alarm_name,
+        "AlarmType": change.alarm_type,
+        "Timestamp": iso_timestamp(change.timestamp),
+        "HistoryItemType": "StateUpdate",
+        "HistorySummary": f"Alarm updated from {change.previous_state.value} to {change.state.value}",
+        "HistoryData": _compact(history),
+    }
+
+
+def configuration_update_item(
+    alarm_name: str, body: Mapping[str, Any], at: float, *, operation: str = "update", alarm_type: str = "MetricAlarm"
+) -> dict[str, Any]:
+    """A put (``operation`` create/update) or delete of an alarm definition."""
+    summary = {"create": "Alarm \"{}\" created", "update": "Alarm \"{}\" updated", "delete": "Alarm \"{}\" deleted"}
+    return {
+        "AlarmName": alarm_name,
+        "AlarmType": alarm_type,
+        "Timestamp": iso_timestamp(at),
+        "HistoryItemType": "ConfigurationUpdate",
+        "HistorySummary": summary[operation].format(alarm_name),
+        "HistoryData": _compact({"version": "1.0", "type": operation, "updatedAlarm": dict(body)}),
+    }
+
+
+def action_item(
+    alarm_name: str, action: str, at: float, *, succeeded: bool = True, alarm_type: str = "MetricAlarm",
+    error: str = "",
+) -> dict[str, Any]:
+    """An action (message to a topic) that was sent or failed."""
+    summary = (
+        f"Successfully executed action {action}" if succeeded else f"Failed to execute action {action}"
+    )
+    data: dict[str, Any] = {"actionState": "Succeeded" if succeeded else "Failed"}
+    if error:
+        data["error"] = error
+    return {
+        "AlarmName": alarm_name,
+        "AlarmType": alarm_type,
+        "Timestamp": iso_timestamp(at),
+        "HistoryItemType": "Action",
+        "HistorySummary": summary,
+        "HistoryData": _compact(data),
+    }

@@ -1,0 +1,131 @@
+"""Backtest one metric alarm on recorded metric data (``pipeline simulate-alarm``).
+
+Metric data are MetricDatum-shaped dicts: ``Timestamp`` (ISO 8601 or epoch seconds/ms) and
+``Value`` — or ``Values`` + ``Counts``, or ``StatisticValues`` (SampleCount, Sum, Minimum,
+Maximum; percentiles of a statistic set are approximated by its average). A datum whose
+``MetricName`` or ``Unit`` differs from the alarm's is skipped. Data go into buckets of 60 s
+(10 s for high-resolution alarms) and alarm periods are merged from them, so several data in a
+period are aggregated with the alarm's statistic.
+
+Evaluations: by default on CloudWatch's cadence from the first datum (or ``start``) to the end of
+the period of the last datum plus the evaluation delay (or ``end``); or exactly at
+``evaluation_times``. Band alarms train their :mod:`anomaly` model online on periods older than
+the evaluation range, as a running worker would.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Mapping
+
+from pipeline.alarms import anomaly
+from pipeline.alarms.errors import MetricDataError
+from pipeline.alarms.evaluator import INITIAL_REASON, assess, evaluation_end, evaluation_times
+from pipeline.alarms.model import Alarm, AlarmState
+from pipeline.alarms.periods import (
+    add_value,
+    iso_timestamp,
+    merge_buckets,
+    new_bucket,
+    period_start,
+    to_epoch,
+)
+from pipeline.alarms.statistics import add_to_sketch, statistic_value
+
+__all__ = ["simulate", "load_buckets"]
+
+
+def _number(datum: Mapping[str, Any], key: str, line: int) -> float:
+    value = datum.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) == float("inf"):
+        raise MetricDataError(f"metric datum {line}: {key} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def load_buckets(alarm: Alarm, data: Iterable[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Aggregate metric data into ``{bucket start: bucket}`` at the alarm's bucket resolution."""
+    resolution = alarm.cadence
+    buckets: dict[int, dict[str, Any]] = {}
+    for line, datum in enumerate(data, 1):
+        if not isinstance(datum, Mapping):
+            raise MetricDataError(f"metric datum {line}: expected a JSON object")
+        if datum.get("MetricName") not in (None, alarm.metric_name):
+            continue
+        if alarm.unit and datum.get("Unit") not in (None, alarm.unit):
+            continue
+        if "Timestamp" not in datum:
+            raise MetricDataError(f"metric datum {line}: Timestamp is required")
+        try:
+            timestamp = to_epoch(datum["Timestamp"])
+        except MetricDataError as error:
+            raise MetricDataError(f"metric datum {line}: {error}") from None
+        bucket = buckets.setdefault(period_start(timestamp, resolution), new_bucket())
+        if "Value" in datum:
+            add_value(bucket, _number(datum, "Value", line))
+        elif "Values" in datum:
+            values, counts = datum["Values"], datum.get("Counts") or [1.0] * len(datum["Values"])
+            if not isinstance(values, list) or not isinstance(counts, list) or len(values) != len(counts):
+                raise MetricDataError(f"metric datum {line}: Values and Counts must be lists of the same length")
+            for value, count in zip(values, counts):
+                add_value(bucket, _number({"v": value}, "v", line), _number({"c": count}, "c", line))
+        elif "StatisticValues" in datum:
+            stats = datum["StatisticValues"]
+            part = new_bucket()
+            part["SampleCount"] = _number(stats, "SampleCount", line)
+            part["Sum"] = _number(stats, "Sum", line)
+            part["Minimum"] = _number(stats, "Minimum", line)
+            part["Maximum"] = _number(stats, "Maximum", line)
+            add_to_sketch(part["Sketch"], part["Sum"] / part["SampleCount"], part["SampleCount"])
+            merge_buckets(bucket, part)
+        else:
+            raise MetricDataError(f"metric datum {line}: one of Value, Values or StatisticValues is required")
+    return buckets
+
+
+def _period_values(alarm: Alarm, buckets: Mapping[int, Mapping[str, Any]]) -> list[tuple[int, float]]:
+    """The alarm statistic per epoch-aligned alarm period (training data for band alarms)."""
+    periods: dict[int, dict[str, Any]] = {}
+    for key, bucket in buckets.items():
+        merge_buckets(periods.setdefault(period_start(key, alarm.period), new_bucket()), bucket)
+    values = []
+    for start in sorted(periods):
+        value = statistic_value(periods[start], alarm.statistic, alarm.extended_statistic)
+        if value is not None:
+            values.append((start, value))
+    return values
+
+
+def simulate(
+    alarm: Alarm,
+    data: Iterable[Mapping[str, Any]],
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    times: Iterable[float] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield ``{"Timestamp", "StateValue", "StateReason"}`` per evaluation, from INSUFFICIENT_DATA.
+
+    StateReason is the reason of the latest transition (it does not change while the state holds).
+    """
+    buckets = load_buckets(alarm, data)
+    if times is not None:
+        moments = sorted(float(t) for t in times)
+    else:
+        if not buckets and (start is None or end is None):
+            return
+        first = min(buckets) if start is None else start
+        last = max(buckets) + alarm.period + alarm.evaluation_delay if end is None else end
+        moments = list(evaluation_times(alarm, first, last))
+    training = _period_values(alarm, buckets) if alarm.is_band_alarm else []
+    model = anomaly.new_model() if alarm.is_band_alarm else None
+    trained = 0
+    state, reason = AlarmState.INSUFFICIENT_DATA, INITIAL_REASON
+    for moment in moments:
+        if model is not None:
+            horizon = evaluation_end(alarm, moment) - alarm.evaluation_range * alarm.period
+            while trained < len(training) and training[trained][0] + alarm.period <= horizon:
+                anomaly.update_model(model, *training[trained])
+                trained += 1
+        result = assess(alarm, buckets, moment, state, anomaly_model=model, previous_reason=reason)
+        if result.changed:  # StateReason is kept until the next transition
+            state, reason = result.state, result.reason
+        yield {"Timestamp": iso_timestamp(moment), "StateValue": state.value, "StateReason": reason}
