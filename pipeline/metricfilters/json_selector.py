@@ -148,7 +148,7 @@ def parse_selector(scanner: Scanner, *, allow_wildcard: bool = True) -> Selector
                 if not name:
                     scanner.fail("empty property name in selector", bracket)
                 steps.append((_KEY, name))
-                scanner.pos = close + 1
+                scanner.pos = close + 2
                 continue
             else:
                 digits = scanner.read_while("0123456789")
