@@ -212,9 +212,9 @@ def too_few_samples(spec: ExtendedStatistic, sample_count: float) -> bool:
         return False
     p = spec.high / 100.0
     if 0.5 <= p < 1:
-        return sample_count < 10 / (1 - p)
+        return sample_count < round(10 / (1 - p), 9)  # round: 10 / (1 - 0.9) is 100.00000000000001
     if 0 < p < 0.5:
-        return sample_count < 10 / p
+        return sample_count < round(10 / p, 9)
     return False
 
 
