@@ -305,3 +305,17 @@ def test_evaluation_shape():
         "OrderingTimestamp": "2016-06-09T08:59:59.139Z",
         "ConfigRuleName": "restricted-ssh",
     }
+
+
+def test_related_items_through_lookups_and_lazily():
+    from pipeline.configitems.rules import Resources
+
+    flows = {"AWS::EC2::FlowLog": [_flow_log("vpc-1")]}
+    lookups = Resources(of_type=lambda t: flows.get(t, []))
+    assert compliance(rule("VPC_FLOW_LOGS_ENABLED"), VPC, current_items=lookups) == "COMPLIANT"
+
+    def exploding():
+        raise AssertionError("a rule that needs no other items consumed them")
+        yield  # pragma: no cover
+
+    assert compliance(rule("INCOMING_SSH_DISABLED"), real("ci-06"), current_items=exploding()) == "NON_COMPLIANT"
