@@ -4,8 +4,8 @@ Method (see docs/alarms.md): the expected value at time t is
 
     expected(t) = daily(t) + hourly(minute of the hour)
 
-* ``daily`` — 24 hour-of-day slots, each an exponentially decayed mean of the values seen in that
-  hour (half-life 7 days by default); between slot centres the curve is interpolated linearly
+* ``daily`` — 24 hour-of-day slots, each an exponentially decayed mean of ``value - hourly``
+  seen in that hour (half-life 7 days by default); between slot centres the curve is interpolated linearly
   (wrapping round midnight), so a smooth daily cycle is followed within the hour.
 * ``hourly`` — 60 minute-of-hour slots, each a decayed mean of ``value - daily(t)``: the
   pattern that repeats every hour.
@@ -118,7 +118,9 @@ def update_model(model: dict[str, Any], timestamp: float, value: float) -> dict[
         expected, sigma = prediction
         if sigma > 0:
             value = min(max(value, expected - _CLIP_SIGMAS * sigma), expected + _CLIP_SIGMAS * sigma)
-    _learn(model["Daily"][hour], timestamp, value, half_life)
+    hourly = model["Hourly"][minute]
+    # backfitting: each component learns what the other leaves unexplained
+    _learn(model["Daily"][hour], timestamp, value - (hourly[1] if hourly[0] > 0 else 0.0), half_life)
     daily = _daily(model, timestamp)
     _learn(model["Hourly"][minute], timestamp, value - daily, half_life)
     expected = daily + model["Hourly"][minute][1]

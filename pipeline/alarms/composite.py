@@ -40,6 +40,7 @@ __all__ = [
 MAX_RULE_CHARS = 10240
 MAX_CHILDREN = 100
 MAX_ELEMENTS = 500
+MAX_DEPTH = 200  # nesting of parentheses / NOT; keeps the recursive parser off Python's limit
 _STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
 _KEYWORDS = ("AND", "OR", "NOT", "TRUE", "FALSE") + _STATES
 
@@ -56,6 +57,7 @@ class _Parser:
         self.text = text
         self.pos = 0
         self.elements = 0
+        self.depth = 0
         self.children: list[str] = []
 
     def fail(self, message: str, position: int | None = None) -> AlarmRuleError:
@@ -101,10 +103,18 @@ class _Parser:
         return parts[0] if len(parts) == 1 else ("AND", tuple(parts))
 
     def parse_unary(self) -> Any:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"the alarm rule is nested more than {MAX_DEPTH} levels deep")
+        if self.elements > MAX_ELEMENTS:
+            raise self.fail(f"the alarm rule has more than {MAX_ELEMENTS} elements; at most {MAX_ELEMENTS} are allowed")
         if self.peek_word() == "NOT":
             self.pos += 3
-            return ("NOT", self.parse_unary())
-        return self.parse_primary()
+            node = ("NOT", self.parse_unary())
+        else:
+            node = self.parse_primary()
+        self.depth -= 1
+        return node
 
     def parse_primary(self) -> Any:
         self.skip()

@@ -79,9 +79,9 @@ def next_evaluation_time(alarm: Alarm, after: float) -> int:
 
 
 def evaluation_times(alarm: Alarm, start: float, end: float) -> Iterator[int]:
-    """Evaluation instants in ``(start, end]`` on CloudWatch's cadence (every minute for periods
+    """Evaluation instants in ``[start, end]`` on CloudWatch's cadence (every minute for periods
     >= 60 s, every 10 s for high-resolution alarms)."""
-    moment = next_evaluation_time(alarm, start)
+    moment = int(math.ceil(start / alarm.cadence) * alarm.cadence)
     while moment <= end:
         yield moment
         moment += alarm.cadence

@@ -7,7 +7,8 @@ Maximum; percentiles of a statistic set are approximated by its average). A datu
 (10 s for high-resolution alarms) and alarm periods are merged from them, so several data in a
 period are aggregated with the alarm's statistic.
 
-Evaluations: by default on CloudWatch's cadence from the first datum (or ``start``) to the end of
+Evaluations: by default on CloudWatch's cadence from the close of the first datum's period (or
+``start``, inclusive) to the end of
 the period of the last datum plus the evaluation delay (or ``end``); or exactly at
 ``evaluation_times``. Band alarms train their :mod:`anomaly` model online on periods older than
 the evaluation range, as a running worker would.
@@ -112,7 +113,7 @@ def simulate(
     else:
         if not buckets and (start is None or end is None):
             return
-        first = min(buckets) if start is None else start
+        first = min(buckets) + alarm.cadence if start is None else start  # first instant a period closed
         last = max(buckets) + alarm.period + alarm.evaluation_delay if end is None else end
         moments = list(evaluation_times(alarm, first, last))
     training = _period_values(alarm, buckets) if alarm.is_band_alarm else []

@@ -133,8 +133,8 @@ def test_sliding_window_merges_minute_buckets_into_the_period():
 
 
 def test_cadence():
-    assert list(evaluation_times(make_alarm(Period=300), EPOCH, EPOCH + 180)) == [EPOCH + 60, EPOCH + 120, EPOCH + 180]
-    assert list(evaluation_times(make_alarm(Period=30), EPOCH, EPOCH + 30)) == [EPOCH + 10, EPOCH + 20, EPOCH + 30]
+    assert list(evaluation_times(make_alarm(Period=300), EPOCH, EPOCH + 180)) == [EPOCH, EPOCH + 60, EPOCH + 120, EPOCH + 180]
+    assert list(evaluation_times(make_alarm(Period=30), EPOCH + 1, EPOCH + 30)) == [EPOCH + 10, EPOCH + 20, EPOCH + 30]
 
 
 def test_high_resolution_alarm_steps_every_ten_seconds():
