@@ -12,6 +12,7 @@ from pipeline.configitems.errors import (
     ResourceNotDiscoveredError,
 )
 from pipeline.configitems.item import (
+    normalise_configuration_item,
     parse_configuration_item,
     resource_key,
     to_api_shape,
@@ -52,6 +53,7 @@ __all__ = [
     "evaluate_periodic",
     "get_compliance_details_by_config_rule",
     "get_resource_config_history",
+    "normalise_configuration_item",
     "parse_configuration_item",
     "record_step",
     "register_config_rule",

@@ -30,6 +30,7 @@ __all__ = [
     "STATUSES",
     "DELETED_STATUSES",
     "parse_configuration_item",
+    "normalise_configuration_item",
     "to_api_shape",
     "to_notification_shape",
     "resource_key",
@@ -274,6 +275,19 @@ def parse_configuration_item(raw: Any) -> dict[str, Any]:
         found, value = values[extra]
         if found and value is not None:
             item[extra] = value
+    return item
+
+
+def normalise_configuration_item(raw: Any) -> dict[str, Any]:
+    """``parse_configuration_item`` for items that are recorded (the config topic, the recorder):
+    capture time, status and account id are required as well.
+
+    :raises ConfigItemError: naming the missing field.
+    """
+    item = parse_configuration_item(raw)
+    for name in ("configurationItemCaptureTime", "configurationItemStatus", "accountId"):
+        if item[name] is None:
+            raise ConfigItemError(f"{name} is required (a recorded configuration item has one)")
     return item
 
 

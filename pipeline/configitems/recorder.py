@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping
 
 from pipeline.configitems.diff import content_equal, diff_configuration_items
 from pipeline.configitems.errors import ConfigItemError
-from pipeline.configitems.item import ordering_key, parse_configuration_item
+from pipeline.configitems.item import normalise_configuration_item, ordering_key, parse_configuration_item
 from pipeline.configitems.notifications import change_event_detail, change_notification
 
 __all__ = ["RecordingGroup", "RecordDecision", "record_step", "replay", "is_same_state", "GLOBAL_RESOURCE_TYPES",
@@ -136,11 +136,7 @@ def record_step(
     :raises ConfigItemError: the incoming CI is malformed, lacks capture time or status, or
         belongs to another resource than ``current``.
     """
-    item = parse_configuration_item(incoming)
-    if item["configurationItemCaptureTime"] is None:
-        raise ConfigItemError("configurationItemCaptureTime is required to record an item")
-    if item["configurationItemStatus"] is None:
-        raise ConfigItemError("configurationItemStatus is required to record an item")
+    item = normalise_configuration_item(incoming)
     group = recording_group or RecordingGroup()
     if not group.records(item["resourceType"]):
         return RecordDecision(IGNORE_NOT_RECORDED, f"{item['resourceType']} is not recorded")
