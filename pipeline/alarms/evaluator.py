@@ -221,8 +221,14 @@ def assess(
     *,
     anomaly_model: dict[str, Any] | None = None,
     previous_reason: str = "",
+    describe: bool = False,
 ) -> Evaluation:
-    """Evaluate and always describe the outcome (``changed`` tells whether it is a transition)."""
+    """Evaluate; ``changed`` tells whether it is a transition.
+
+    The reason and reason data are built only for a transition (CloudWatch keeps StateReason
+    while the state holds) unless ``describe`` is true; otherwise ``reason`` is
+    ``previous_reason`` and ``reason_data`` is empty.
+    """
     previous = AlarmState.of(previous_state)
     slots = _collect(alarm, datapoints_by_period, evaluation_end(alarm, at), anomaly_model)
     keep = Evaluation(previous, previous_reason, {}, False, tuple(slots))
@@ -237,6 +243,8 @@ def assess(
     if decision.state is None:
         return keep
     state = decision.state
+    if state is previous and not describe:
+        return Evaluation(state, previous_reason, {}, False, tuple(slots))  # reason kept; skip formatting
     n = alarm.evaluation_periods
     if state is AlarmState.INSUFFICIENT_DATA:
         verb = "was" if n == 1 else "were"
