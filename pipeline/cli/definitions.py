@@ -33,6 +33,9 @@ def apply_files(args) -> int:
         from pipeline.producer import Producer
         from pipeline import topics
 
+        from pipeline.admin import ensure_topics
+
+        ensure_topics()  # the definitions topic must exist compacted before the first write
         codec = codec_for("definitions")
         now = int(time.time() * 1000)
         with Producer() as producer:
@@ -50,9 +53,12 @@ def delete_definition(args) -> int:
     from pipeline.definitions import KINDS, DefinitionError
     from pipeline.producer import Producer
 
+    from pipeline.admin import ensure_topics
+
     kinds = {kind for kind, _ in KINDS.values()}
     if args.kind not in kinds:
         raise DefinitionError(f"unknown kind {args.kind!r}; expected one of {', '.join(sorted(kinds))}")
+    ensure_topics()
     with Producer() as producer:
         producer.send_raw(topics.topic_name("definitions"), None, f"{args.kind}/{args.name}".encode())
     print(f"deleted: {args.kind}/{args.name}")
@@ -65,13 +71,14 @@ def list_definitions(args) -> int:
     from pipeline.kafka_settings import kafka_python_config
     from kafka import KafkaConsumer, TopicPartition
 
+    name = topics.topic_name("definitions")
     consumer = KafkaConsumer(**kafka_python_config(), enable_auto_commit=False, group_id=None)
-    partition = TopicPartition(topics.topic_name("definitions"), 0)
-    consumer.assign([partition])
-    consumer.seek_to_beginning(partition)
-    end = consumer.end_offsets([partition])[partition]
+    partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or [])]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    end = consumer.end_offsets(partitions)
     current: dict[str, dict] = {}
-    while consumer.position(partition) < end:
+    while any(consumer.position(p) < end[p] for p in partitions):
         for records in consumer.poll(timeout_ms=1000).values():
             for record in records:
                 key = record.key.decode()

@@ -47,6 +47,25 @@ def _to_json(body) -> str:
     return body if isinstance(body, str) else json.dumps(body)
 
 
+async def _caught_up(consumer, end) -> bool:
+    for partition, offset in end.items():
+        if await consumer.position(partition) < offset:
+            return False
+    return True
+
+
+async def follow_definitions_forever(retry_s: float = 5.0) -> None:
+    """Follow the topic; a broker hiccup restarts the consumer instead of stopping the worker."""
+    while True:
+        try:
+            await follow_definitions()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("following the definitions topic failed; retrying in %.0fs", retry_s)
+            await asyncio.sleep(retry_s)
+
+
 async def follow_definitions(poll_timeout_ms: int = 500) -> None:
     """Read the definitions topic from the beginning, forever."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -58,12 +77,15 @@ async def follow_definitions(poll_timeout_ms: int = 500) -> None:
                                 auto_offset_reset="earliest")
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, 0)]
+        # all partitions, though we create the topic with one: a producer may have auto-created it
+        partition_ids = consumer.partitions_for_topic(topic)
+        while not partition_ids:
+            await consumer._client.force_metadata_update()
+            partition_ids = consumer.partitions_for_topic(topic)
+        partitions = [TopicPartition(topic, p) for p in sorted(partition_ids)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        end = (await consumer.end_offsets(partitions))[partitions[0]]
-        if end == 0:
-            ready_event().set()
+        end = await consumer.end_offsets(partitions)
         while True:
             batches = await consumer.getmany(timeout_ms=poll_timeout_ms)
             for records in batches.values():
@@ -75,7 +97,7 @@ async def follow_definitions(poll_timeout_ms: int = 500) -> None:
                             value=record.value, key=record.key, topic=record.topic,
                             partition=record.partition, offset=record.offset,
                             stage="definition", error=error)
-            if not ready_event().is_set() and await consumer.position(partitions[0]) >= end:
+            if not ready_event().is_set() and await _caught_up(consumer, end):
                 log.info("definitions loaded: %d", len(store))
                 ready_event().set()
     finally:
