@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from pipeline.configitems.errors import ConfigItemError, ResourceNotDiscoveredError
 from pipeline.configitems.item import is_deleted, ordering_key, parse_configuration_item, to_api_shape

@@ -141,6 +141,7 @@ def record_step(
     if not group.records(item["resourceType"]):
         return RecordDecision(IGNORE_NOT_RECORDED, f"{item['resourceType']} is not recorded")
     if current is not None:
+        current = parse_configuration_item(current)  # idempotent; tolerates a codec-decoded record
         if (current.get("resourceType"), current.get("resourceId")) != (item["resourceType"], item["resourceId"]):
             raise ConfigItemError(
                 f"the incoming item is {item['resourceType']}/{item['resourceId']} but the current one is "

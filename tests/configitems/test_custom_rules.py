@@ -9,7 +9,7 @@ from pipeline.configitems import (
 )
 from pipeline.configitems.rules.custom import ENTRY_POINT_GROUP, resolve_custom_rule
 
-from .samples import base, real, security_group
+from .samples import base, real
 
 
 def pattern_rule(pattern, params=None, scope=None):
