@@ -18,7 +18,6 @@ Parsed rules are nested tuples, so they pickle and compare by value.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
