@@ -23,7 +23,7 @@ from pipeline.configitems.recorder import RecordDecision, RecordingGroup, record
 from pipeline.configitems.history import config_snapshot, get_resource_config_history, resource_state_at
 from pipeline.configitems.definitions import ConfigRule, compile_config_rule, validate_config_rule
 from pipeline.configitems.rules.custom import register_config_rule, unregister_config_rule
-from pipeline.configitems.rules.evaluate import evaluate_change, evaluate_periodic, rule_in_scope
+from pipeline.configitems.rules.evaluate import evaluate_change, evaluate_periodic, periodic_due, rule_in_scope
 from pipeline.configitems.compliance import (
     ComplianceTracker,
     apply_evaluation,
@@ -55,6 +55,7 @@ __all__ = [
     "get_resource_config_history",
     "normalise_configuration_item",
     "parse_configuration_item",
+    "periodic_due",
     "record_step",
     "register_config_rule",
     "resource_key",

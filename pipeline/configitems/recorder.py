@@ -25,7 +25,12 @@ from typing import Any, Iterable, Mapping
 from pipeline.configitems.diff import content_equal, diff_configuration_items
 from pipeline.configitems.errors import ConfigItemError
 from pipeline.configitems.item import normalise_configuration_item, ordering_key, parse_configuration_item
-from pipeline.configitems.notifications import change_event_detail, change_notification
+from pipeline.configitems.notifications import (
+    change_event_detail,
+    change_notification,
+    notification_size,
+    oversized_change_notification,
+)
 
 __all__ = ["RecordingGroup", "RecordDecision", "record_step", "replay", "is_same_state", "GLOBAL_RESOURCE_TYPES",
            "RECORD", "IGNORE_IDENTICAL", "IGNORE_OLDER", "IGNORE_NOT_RECORDED"]
@@ -126,6 +131,8 @@ def record_step(
     *,
     recording_group: RecordingGroup | None = None,
     notification_time: Any = None,
+    max_notification_bytes: int | None = None,
+    s3_bucket_location: str | None = None,
 ) -> RecordDecision:
     """Decide what one incoming CI does to the current item of its resource.
 
@@ -133,6 +140,10 @@ def record_step(
     :param incoming: a CI in either spelling; validated here.
     :param recording_group: which types are recorded; default records all but global IAM types.
     :param notification_time: notificationCreationTime; defaults to the CI's capture time.
+    :param max_notification_bytes: when the full notification is larger (compact JSON), publish
+        the ``OversizedConfigurationItemChangeNotification`` summary instead, as AWS does above
+        SNS's 256 KiB (``notifications.MAX_NOTIFICATION_BYTES``); None never switches.
+    :param s3_bucket_location: where the full notification is kept, for the summary.
     :raises ConfigItemError: the incoming CI is malformed, lacks capture time or status, or
         belongs to another resource than ``current``.
     """
@@ -160,6 +171,9 @@ def record_step(
     diff = diff_configuration_items(current, item)
     when = notification_time if notification_time is not None else item["configurationItemCaptureTime"]
     notification = change_notification(item, diff, notification_time=when)
+    if max_notification_bytes is not None and notification_size(notification) > max_notification_bytes:
+        notification = oversized_change_notification(item, diff, notification_time=when,
+                                                     s3_bucket_location=s3_bucket_location)
     return RecordDecision(
         RECORD, f"{diff['changeType']} recorded", item=item, diff=diff,
         notification=notification, event_detail=change_event_detail(notification),

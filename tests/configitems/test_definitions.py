@@ -66,3 +66,15 @@ def test_triggers_and_frequency():
 def test_invalid_rules_are_refused_with_a_reason(rule, message):
     with pytest.raises(ConfigRuleError, match=__import__("re").escape(message)):
         validate_config_rule({"ConfigRule": rule})
+
+
+def test_periodic_due():
+    from pipeline.configitems import periodic_due
+
+    hourly = {"ConfigRuleName": "ct", "Source": {"Owner": "AWS", "SourceIdentifier": "CLOUD_TRAIL_ENABLED"},
+              "MaximumExecutionFrequency": "One_Hour"}
+    assert periodic_due(hourly, None, "2024-05-01T10:00:00Z")
+    assert not periodic_due(hourly, "2024-05-01T10:00:00Z", "2024-05-01T10:59:59Z")
+    assert periodic_due(hourly, "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z")
+    change_only = {"ConfigRuleName": "ssh", "Source": {"Owner": "AWS", "SourceIdentifier": "INCOMING_SSH_DISABLED"}}
+    assert not periodic_due(change_only, None, "2024-05-01T10:00:00Z")

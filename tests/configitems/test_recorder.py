@@ -116,3 +116,15 @@ def test_malformed_incoming_item_is_refused():
     raw["configurationItemStatus"] = "Gone"
     with pytest.raises(ConfigItemError):
         record_step(None, raw)
+
+
+def test_oversized_notification_switches_to_the_summary():
+    decision = record_step(None, real("ci-02"), max_notification_bytes=1000, s3_bucket_location="bucket/AWSLogs/x")
+    assert decision.notification["messageType"] == "OversizedConfigurationItemChangeNotification"
+    summary = decision.notification["configurationItemSummary"]
+    assert summary["changeType"] == "CREATE" and summary["resourceId"] == "i-007d374c8912e3e90"
+    assert summary["ARN"].startswith("arn:aws:ec2") and summary["configurationStateId"] == 1484002214328
+    assert decision.notification["s3DeliverySummary"]["s3BucketLocation"] == "bucket/AWSLogs/x"
+    assert decision.event_detail == decision.notification
+    small = record_step(None, real("ci-02"), max_notification_bytes=1_000_000)
+    assert small.notification["messageType"] == "ConfigurationItemChangeNotification"

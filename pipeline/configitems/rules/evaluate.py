@@ -20,9 +20,10 @@ from pipeline.configitems.item import parse_configuration_item, to_notification_
 from pipeline.configitems.rules.custom import RuleContext, evaluate_pattern, resolve_custom_rule
 from pipeline.configitems.rules.resources import Resources
 from pipeline.configitems.rules.scope import in_scope
-from pipeline.configitems.times import format_time
+from pipeline.configitems.times import format_time, to_epoch_ms
 
-__all__ = ["COMPLIANCE_TYPES", "evaluate_change", "evaluate_periodic", "rule_in_scope", "make_evaluation"]
+__all__ = ["COMPLIANCE_TYPES", "evaluate_change", "evaluate_periodic", "rule_in_scope", "make_evaluation",
+           "periodic_due"]
 
 COMPLIANCE_TYPES = ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE", "INSUFFICIENT_DATA")
 ACCOUNT_RESOURCE_TYPE = "AWS::::Account"
@@ -149,3 +150,18 @@ def evaluate_periodic(rule: Any, current_items: Any, *, ordering_timestamp: Any,
         evaluations.append(make_evaluation(compiled.name, item["resourceType"], item["resourceId"],
                                            compliance, annotation, ordering_text))
     return evaluations
+
+
+def periodic_due(rule: Any, last_run: Any, now: Any) -> bool:
+    """Whether a periodic rule should run at ``now`` given its last run (None = never).
+
+    AWS runs a periodic rule at most once per ``MaximumExecutionFrequency``; the timer that
+    calls this owns the clock.
+    """
+    compiled = _definitions.compile_config_rule(rule)
+    if not compiled.periodic or compiled.frequency_seconds is None:
+        return False
+    if last_run is None:
+        return True
+    elapsed_ms = to_epoch_ms(now, field="now") - to_epoch_ms(last_run, field="last_run")
+    return elapsed_ms >= compiled.frequency_seconds * 1000
