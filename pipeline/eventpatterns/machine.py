@@ -5,10 +5,10 @@ changed after ``__init__``; :class:`RuleSet` builds a new one from an immutable 
 compiled rules and publishes it with one attribute assignment, so a reader holds either the old
 or the new machine, never a half-built one.
 
-How an event is matched (cost depends on the event's used fields, not on the rule count):
+How an event is matched:
 
 1. flatten the event once, visiting only paths some rule uses (flatten.py);
-2. for each leaf, probe the path's :class:`_ValueIndex`, shared by every rule on that path:
+2. for each leaf on a key path (step 3), probe the path's :class:`_ValueIndex`, shared by all rules:
    exact strings/numbers/literals and equals-ignore-case are dict lookups; prefixes and suffixes
    are dict lookups of ``value[:n]`` for each distinct pattern length ``n``; numeric ranges and
    CIDRs are a bisect into sorted interval end points (segment → slots, filled on first use);
@@ -16,10 +16,18 @@ How an event is matched (cost depends on the event's used fields, not on the rul
    anything-but is "every anything-but slot of the path minus those the value is excluded by"
    (so its cost is proportional to the anything-but slots on that path — it matches most of
    them anyway);
-3. each probe hit names *slots* (a slot = one field condition of one rule branch); branches
-   count their distinct hit slots and a branch whose every required slot is hit is a candidate;
-4. candidates are checked for ``exists: false`` alternatives and, only if some hit came from an
-   array, for array consistency (one element per array across the branch's fields).
+3. each branch (an AND of field conditions, one per ``$or`` combination) is indexed under one
+   *key slot* only, its most selective condition; a probe hit makes the branch a candidate;
+4. a candidate's other conditions are tested directly against the event's leaves at their paths
+   (memoised per event, as identical conditions are shared), then ``exists: false``
+   alternatives and, only if some leaf came from an array, array consistency (one element per
+   array across the branch's fields) are checked. Branches with no required condition (only
+   ``exists: false``) are checked on every event.
+
+Cost per event: flatten (fields some rule uses) + one probe per key-indexed leaf + hits on key
+slots + verification of candidates. It grows with the number of rules only through the
+candidates whose key condition holds (i.e. through output-like quantities), the distinct
+prefix/suffix lengths on a path, anything-but slots on a path and unanchored wildcards.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import threading
 from bisect import bisect_left
 from typing import Any, Iterable
 
-from pipeline.eventpatterns.compiler import CompiledPattern, compile_pattern
+from pipeline.eventpatterns.compiler import CompiledPattern, Slot, compile_pattern
 from pipeline.eventpatterns.flatten import PathFilter, flatten
 from pipeline.eventpatterns.operators import (
     AnythingBut,
@@ -268,123 +276,163 @@ class _PathEntry:
         return work
 
 
+# Weights for choosing a branch's key slot: a slot costs (slots sharing its match values) x weight.
+# Exact look-ups are cheapest and most selective; ranges and affixes match more values;
+# exists and anything-but match almost every value, so they are key only when nothing else is.
+_KIND_WEIGHT = {Exact: 1, EqualsIgnoreCase: 1, Prefix: 2, Suffix: 2, Wildcard: 3, Cidr: 4, Numeric: 4,
+                Exists: 50, AnythingBut: 50}
+
+
 class Machine:
-    """An immutable matcher for a fixed set of compiled rules (see the module docstring)."""
+    """An immutable matcher for a fixed set of compiled rules (see the module docstring).
+
+    Each branch is indexed under one *key slot* only: the required slot with the lowest
+    estimated hit rate (slots sharing its match values x a per-kind weight, _KIND_WEIGHT). A hit on the key slot makes the
+    branch a candidate; its other slots are then tested against the event's leaves at their
+    paths (results memoised per event for slots shared by several branches). So a field that
+    many rules mention with the same value (``ST_TYPE = ST``) does not cost a hit per rule on
+    every event - the event-ruler automaton gets the same effect by walking fields in order.
+    """
 
     def __init__(self, rules: dict[str, CompiledPattern]) -> None:
         self.rule_names: list[str] = list(rules)
-        slot_branch: list[int] = []
-        slot_required: list[bool] = []
-        slot_path: list[str] = []
-        branch_rule: list[int] = []
-        branch_required: list[int] = []
-        branch_slots: list[tuple[int, ...]] = []
-        branch_optional: list[tuple[int, ...]] = []
+        usage: dict[tuple[str, Any], int] = {}
+        for compiled in rules.values():
+            for branch in compiled.branches:
+                for slot in branch:
+                    for matcher in slot.matchers:
+                        usage[(slot.path, matcher)] = usage.get((slot.path, matcher), 0) + 1
+        interned: dict[Slot, int] = {}
+        self.slots: list[Slot] = []  # verify-slot number -> slot
+        self.branch_rule: list[int] = []
+        # per branch, the slots to test besides the key slot: (number, path, matchers, absent_ok)
+        self.branch_checks: list[tuple[tuple[int, str, tuple, bool], ...]] = []
+        key_paths: list[str] = []
+        all_paths: list[str] = []
         positive: dict[str, dict[Any, list[int]]] = {}
         negative: dict[str, dict[AnythingBut, list[int]]] = {}
+        unconditional: list[int] = []
         for rule_number, compiled in enumerate(rules.values()):
             for branch in compiled.branches:
-                branch_number = len(branch_rule)
-                branch_rule.append(rule_number)
-                slots, optional, required = [], [], 0
+                number = len(self.branch_rule)
+                self.branch_rule.append(rule_number)
+                required = [slot for slot in branch if not slot.absent_ok]
+                key = min(required, key=lambda slot: sum(
+                    usage[(slot.path, m)] * _KIND_WEIGHT[type(m)] for m in slot.matchers
+                )) if required else None
+                checks = []
                 for slot in branch:
-                    sid = len(slot_branch)
-                    slot_branch.append(branch_number)
-                    slot_required.append(not slot.absent_ok)
-                    slot_path.append(slot.path)
-                    slots.append(sid)
-                    if slot.absent_ok:
-                        optional.append(sid)
-                    else:
-                        required += 1
-                    for matcher in slot.matchers:
-                        target = negative if type(matcher) is AnythingBut else positive
-                        target.setdefault(slot.path, {}).setdefault(matcher, []).append(sid)
-                branch_required.append(required)
-                branch_slots.append(tuple(slots))
-                branch_optional.append(tuple(optional))
-        self.paths = PathFilter(slot_path)
+                    all_paths.append(slot.path)
+                    if slot is key:
+                        continue
+                    if slot not in interned:
+                        interned[slot] = len(self.slots)
+                        self.slots.append(slot)
+                    checks.append(interned[slot])
+                self.branch_checks.append(tuple(
+                    (n, self.slots[n].path, self.slots[n].matchers, self.slots[n].absent_ok) for n in checks))
+                if key is None:
+                    unconditional.append(number)
+                    continue
+                key_paths.append(key.path)
+                for matcher in key.matchers:
+                    target = negative if type(matcher) is AnythingBut else positive
+                    target.setdefault(key.path, {}).setdefault(matcher, []).append(number)
+        self.unconditional = unconditional
+        self.paths = PathFilter(all_paths)
         self.entries: dict[str, _PathEntry] = {}
-        for path in self.paths.leaves:
+        for path in set(key_paths):
             entry = self.entries[path] = _PathEntry()
-            for matcher, sids in positive.get(path, {}).items():
-                entry.positive.add(matcher, tuple(sids))
+            for matcher, branches in positive.get(path, {}).items():
+                entry.positive.add(matcher, tuple(branches))
             entry.positive.finish()
             anything_buts = negative.get(path)
             if anything_buts:
                 entry.negative = _ValueIndex()
-                for number, (matcher, sids) in enumerate(anything_buts.items()):
-                    entry.negative_slots.append(tuple(sids))
+                for index, (matcher, branches) in enumerate(anything_buts.items()):
+                    entry.negative_slots.append(tuple(branches))
                     for part in matcher.excluded:
-                        entry.negative.add(part, (number,))
+                        entry.negative.add(part, (index,))
                 entry.negative.finish()
-        self.slot_branch = slot_branch
-        self.slot_required = slot_required
-        self.slot_path = slot_path
-        self.branch_rule = branch_rule
-        self.branch_required = branch_required
-        self.branch_slots = branch_slots
-        self.branch_optional = branch_optional
-        self.unconditional = [b for b, need in enumerate(branch_required) if need == 0]
 
     def match(self, event: Any) -> tuple[list[str], int]:
         """(names of matching rules in insertion order, work units spent)."""
         leaves = flatten(event, self.paths)
         entries = self.entries
-        hits: dict[int, list] = {}
-        present: set[str] = set()
+        by_path: dict[str, list] = {}
+        key_hits: dict[int, list] = {}  # branch -> trails of its key slot's matching leaves
         out: list[tuple[int, ...]] = []
         arrays = False
         work = len(leaves)
         for path, value, trail in leaves:
-            present.add(path)
+            found = by_path.get(path)
+            if found is None:
+                by_path[path] = [(value, trail)]
+            else:
+                found.append((value, trail))
             if trail:
                 arrays = True
-            work += entries[path].probe(value, out)
+            entry = entries.get(path)
+            if entry is None:
+                continue
+            work += entry.probe(value, out)
             for ids in out:
                 work += len(ids)
-                for sid in ids:
-                    found = hits.get(sid)
+                for branch in ids:
+                    found = key_hits.get(branch)
                     if found is None:
-                        hits[sid] = [trail]
+                        key_hits[branch] = [trail]
                     else:
                         found.append(trail)
             out.clear()
-        work += len(hits)
-        counts: dict[int, int] = {}
-        slot_branch = self.slot_branch
-        slot_required = self.slot_required
-        for sid in hits:
-            if slot_required[sid]:
-                branch = slot_branch[sid]
-                counts[branch] = counts.get(branch, 0) + 1
-        branch_required = self.branch_required
-        candidates = [b for b, n in counts.items() if n == branch_required[b]]
-        candidates.extend(self.unconditional)
-        work += len(candidates)
         matched: set[int] = set()
+        memo: dict[int, list] = {}
         branch_rule = self.branch_rule
-        for branch in candidates:
-            rule = branch_rule[branch]
-            if rule in matched:
-                continue
-            if self._branch_holds(branch, hits, present, arrays):
-                matched.add(rule)
+        for branch, trails in key_hits.items():
+            if branch_rule[branch] not in matched:
+                holds, spent = self._verify(branch, trails, by_path, memo, arrays)
+                work += spent
+                if holds:
+                    matched.add(branch_rule[branch])
+        for branch in self.unconditional:
+            if branch_rule[branch] not in matched:
+                holds, spent = self._verify(branch, None, by_path, memo, arrays)
+                work += spent
+                if holds:
+                    matched.add(branch_rule[branch])
         names = self.rule_names
         return [names[r] for r in sorted(matched)], work
 
-    def _branch_holds(self, branch: int, hits: dict, present: set, arrays: bool) -> bool:
-        slot_path = self.slot_path
-        for sid in self.branch_optional[branch]:
-            if sid not in hits and slot_path[sid] in present:
-                return False
-        if not arrays:
-            return True
-        choices = [set(hits[sid]) for sid in self.branch_slots[branch] if sid in hits]
-        if all(trails == {()} for trails in choices):
-            return True
-        choices.sort(key=len)
-        return _consistent(choices, 0, {})
+    def _verify(self, branch: int, key_trails: list | None, by_path: dict, memo: dict,
+                arrays: bool) -> tuple[bool, int]:
+        """Do the branch's other slots hold (and, with arrays, consistently)? (holds, work)."""
+        choices = [key_trails] if key_trails is not None else []
+        work = 1
+        for number, path, matchers, absent_ok in self.branch_checks[branch]:
+            leaves = by_path.get(path)
+            if leaves is None:
+                if absent_ok:
+                    continue
+                return False, work
+            trails = memo.get(number)
+            if trails is None:
+                if len(matchers) == 1:
+                    test = matchers[0].test
+                    trails = [trail for value, trail in leaves if test(value)]
+                else:
+                    trails = [trail for value, trail in leaves if any(m.test(value) for m in matchers)]
+                memo[number] = trails
+                work += len(leaves)
+            if not trails:
+                return False, work
+            choices.append(trails)
+        if not arrays or len(choices) < 2:
+            return True, work
+        sets = [set(trails) for trails in choices]
+        if all(trails == {()} for trails in sets):
+            return True, work
+        sets.sort(key=len)
+        return _consistent(sets, 0, {}), work
 
 
 def _consistent(choices: list[set], index: int, chosen: dict[int, int]) -> bool:
