@@ -23,9 +23,19 @@ from pipeline.alarms.evaluator import (
     initial_state_change,
     next_evaluation_time,
 )
-from pipeline.alarms.history import state_update_item
-from pipeline.alarms.model import Alarm, AlarmState, StateChange
-from pipeline.alarms.periods import add_value, expire_buckets, merge_buckets, new_bucket, period_start, retention_seconds
+from pipeline.alarms.history import state_change_event, state_update_item
+from pipeline.alarms.model import Alarm, AlarmState, StateChange, metric_key
+from pipeline.alarms.periods import (
+    add_value,
+    advance_watermark,
+    check_datum_time,
+    closed_before,
+    expire_buckets,
+    merge_buckets,
+    new_bucket,
+    period_start,
+    retention_seconds,
+)
 from pipeline.alarms.query import get_metric_statistics
 
 __all__ = [
@@ -48,12 +58,17 @@ __all__ = [
     "validate_metric_alarm",
     "validate_composite_alarm",
     "state_update_item",
+    "state_change_event",
+    "metric_key",
     "new_bucket",
     "add_value",
     "merge_buckets",
     "period_start",
     "expire_buckets",
     "retention_seconds",
+    "advance_watermark",
+    "closed_before",
+    "check_datum_time",
     "get_metric_statistics",
     "AlarmError",
     "AlarmValidationError",

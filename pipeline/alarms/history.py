@@ -10,9 +10,9 @@ import json
 from typing import Any, Mapping
 
 from pipeline.alarms.model import StateChange
-from pipeline.alarms.periods import iso_timestamp
+from pipeline.alarms.periods import iso_timestamp, reason_data_timestamp
 
-__all__ = ["state_update_item", "configuration_update_item", "action_item"]
+__all__ = ["state_update_item", "configuration_update_item", "action_item", "state_change_event"]
 
 
 def _compact(value: Any) -> str:
@@ -76,3 +76,54 @@ def action_item(
         "HistorySummary": summary,
         "HistoryData": _compact(data),
     }
+
+
+def state_change_event(
+    change: StateChange,
+    alarm: Any,
+    *,
+    account: str = "000000000000",
+    region: str = "us-east-1",
+    event_id: str = "",
+    suppressed_by: str | None = None,
+) -> dict[str, Any]:
+    """The EventBridge ``CloudWatch Alarm State Change`` event for a transition.
+
+    ``alarm`` is the :class:`~pipeline.alarms.model.Alarm` or
+    :class:`~pipeline.alarms.composite.CompositeAlarm`; ``event_id`` should be deterministic
+    (e.g. alarm name + timestamp) so a re-sent event can be recognised downstream.
+    """
+    arn = f"arn:aws:cloudwatch:{region}:{account}:alarm:{change.alarm_name}"
+    body = dict(getattr(alarm, "body", {}) or {})
+    if change.alarm_type == "CompositeAlarm":
+        configuration: dict[str, Any] = {"alarmRule": body.get("AlarmRule", ""),
+                                         "description": body.get("AlarmDescription", "")}
+    else:
+        stat = {"metric": {"namespace": alarm.namespace, "name": alarm.metric_name,
+                           "dimensions": {name: value for name, value in alarm.dimensions}},
+                "period": alarm.period, "stat": alarm.statistic_text}
+        if alarm.unit:
+            stat["unit"] = alarm.unit
+        configuration = {"description": body.get("AlarmDescription", ""),
+                         "metrics": [{"id": "m1", "metricStat": stat, "returnData": True}]}
+    detail: dict[str, Any] = {
+        "alarmName": change.alarm_name,
+        "state": {"value": change.state.value, "reason": change.reason,
+                  "reasonData": _compact(dict(change.reason_data)), "timestamp": reason_data_timestamp(change.timestamp)},
+        "previousState": {"value": change.previous_state.value, "reason": change.previous_reason},
+        "configuration": configuration,
+    }
+    if change.alarm_type == "CompositeAlarm":
+        detail["actionsSuppressedBy"] = suppressed_by
+    return {
+        "version": "0",
+        "id": event_id or f"{change.alarm_name}:{change.timestamp:.3f}",
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "account": account,
+        "time": iso_timestamp(int(change.timestamp)).replace("+00:00", "Z"),
+        "region": region,
+        "resources": [arn],
+        "detail": detail,
+    }
+

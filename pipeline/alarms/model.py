@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from pipeline.alarms.periods import bucket_resolution, iso_timestamp
 from pipeline.alarms.statistics import ExtendedStatistic, parse_extended_statistic
 
-__all__ = ["AlarmState", "Alarm", "StateChange", "COMPARISON_TEXT", "BAND_OPERATORS"]
+__all__ = ["AlarmState", "Alarm", "StateChange", "metric_key", "COMPARISON_TEXT", "BAND_OPERATORS"]
 
 
 class AlarmState(str, enum.Enum):
@@ -56,6 +56,22 @@ COMPARISON_TEXT = {
 BAND_OPERATORS = frozenset(
     {"LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold"}
 )
+
+
+def metric_key(
+    namespace: str, metric_name: str, dimensions: Any = (), unit: str | None = None
+) -> str:
+    """A stable table key for one metric series: ``Namespace|MetricName|Name=Value,...|Unit``.
+
+    Dimensions (a list of ``{"Name", "Value"}`` or of pairs) are sorted by name, so the order in
+    which a datum lists them does not matter. CloudWatch aggregates units separately, so the unit
+    is part of the key (empty when the datum or alarm has none).
+    """
+    pairs = sorted(
+        (d["Name"], d["Value"]) if isinstance(d, Mapping) else (d[0], d[1]) for d in (dimensions or ())
+    )
+    dims = ",".join(f"{name}={value}" for name, value in pairs)
+    return f"{namespace}|{metric_name}|{dims}|{unit or ''}"
 
 
 def evaluation_range_for(evaluation_periods: int) -> int:
@@ -135,6 +151,11 @@ class Alarm:
             evaluation_window=body.get("EvaluationWindow", "SlidingWindow"),
             body=body,
         )
+
+    @property
+    def metric_key(self) -> str:
+        """The :func:`metric_key` of the series this alarm reads (with the alarm's Unit, if any)."""
+        return metric_key(self.namespace, self.metric_name, self.dimensions, self.unit)
 
     @property
     def statistic_text(self) -> str:

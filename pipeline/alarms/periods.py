@@ -34,6 +34,7 @@ __all__ = [
     "retention_seconds",
     "advance_watermark",
     "closed_before",
+    "check_datum_time",
     "to_epoch",
     "iso_timestamp",
 ]
@@ -143,6 +144,20 @@ def advance_watermark(watermark: float | None, event_time: float, allowed_latene
 def closed_before(period_begin: float, period: int, watermark: float) -> bool:
     """True when the period ``[period_begin, period_begin+period)`` is closed by the watermark."""
     return period_begin + period <= watermark
+
+
+MAX_DATUM_AGE_SECONDS = 14 * 86400  # PutMetricData accepts data up to two weeks old
+MAX_DATUM_FUTURE_SECONDS = 2 * 3600  # ... and up to two hours in the future
+
+
+def check_datum_time(timestamp: float, now: float) -> str | None:
+    """None if PutMetricData would accept a datum stamped ``timestamp`` at ``now``, else the
+    reason (for a dead letter)."""
+    if timestamp < now - MAX_DATUM_AGE_SECONDS:
+        return "The timestamp is more than two weeks in the past."
+    if timestamp > now + MAX_DATUM_FUTURE_SECONDS:
+        return "The timestamp is more than two hours in the future."
+    return None
 
 
 def to_epoch(value: Any) -> float:

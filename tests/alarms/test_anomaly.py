@@ -112,3 +112,15 @@ def test_band_alarm_without_a_model_has_insufficient_data():
     alarm = Alarm.from_dict(BAND_ALARM)
     t = START + 3600
     assert evaluate(alarm, {t: 1.0}, t + 60, "OK", anomaly_model=None).state is AlarmState.INSUFFICIENT_DATA
+
+
+def test_simulate_band_alarm_trains_online_and_flags_a_spike():
+    from pipeline.alarms.simulate import simulate
+
+    alarm = Alarm.from_dict(BAND_ALARM)
+    points = generate(days=3, noise=1.0, seed=9)
+    spike_at = points[-30][0]
+    data = [{"Timestamp": t, "Value": v + (40.0 if t == spike_at else 0.0)} for t, v in points]
+    times = [spike_at + 60 * k for k in range(-2, 4)]
+    states = [line["StateValue"] for line in simulate(alarm, data, times=times)]
+    assert states == ["OK", "OK", "OK", "ALARM", "OK", "OK"]  # the spike period closes at +60 s

@@ -199,3 +199,18 @@ def test_time_stepped(overrides, values, expected):
     assert seen == expected
     changes = sum(1 for a, b in zip(["INSUFFICIENT_DATA"] + expected, expected) if a != b)
     assert transitions == changes  # one StateChange per transition, none otherwise
+
+
+def test_state_change_event_and_metric_key():
+    from pipeline.alarms import metric_key, state_change_event
+
+    alarm = make_alarm(Dimensions=[{"Name": "B", "Value": "2"}, {"Name": "A", "Value": "1"}], Unit="Count")
+    assert alarm.metric_key == "App|Errors|A=1,B=2|Count" == metric_key("App", "Errors", [("A", "1"), ("B", "2")], "Count")
+    change = evaluate(alarm, {EPOCH: 5.0}, EPOCH + MINUTE, "OK")
+    event = state_change_event(change, alarm, account="123456789012", region="eu-west-1")
+    assert event["source"] == "aws.cloudwatch" and event["detail-type"] == "CloudWatch Alarm State Change"
+    assert event["resources"] == ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:test-alarm"]
+    detail = event["detail"]
+    assert detail["state"]["value"] == "ALARM" and detail["previousState"]["value"] == "OK"
+    assert json.loads(detail["state"]["reasonData"])["threshold"] == 1.0
+    assert detail["configuration"]["metrics"][0]["metricStat"]["metric"]["dimensions"] == {"A": "1", "B": "2"}

@@ -180,3 +180,11 @@ def test_get_metric_statistics_shape():
     assert answer["Datapoints"][0]["ExtendedStatistics"]["p50"] == pytest.approx(2.0, rel=0.01)
     with pytest.raises(AlarmValidationError, match="exceeds the limit of 1440"):
         get_metric_statistics(buckets, EPOCH, EPOCH + 86400 * 2, 60, ["Sum"])
+
+
+def test_datum_time_limits():
+    from pipeline.alarms import check_datum_time
+
+    assert check_datum_time(EPOCH - 13 * 86400, EPOCH) is None
+    assert "two weeks" in check_datum_time(EPOCH - 15 * 86400, EPOCH)
+    assert "two hours" in check_datum_time(EPOCH + 3 * 3600, EPOCH)
