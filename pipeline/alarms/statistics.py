@@ -15,7 +15,7 @@ sketch written here:
   so each contributing value is within 1 %, and bins split by a rank boundary are counted
   fractionally.
 * The sketch is a plain dict (``{"RelativeAccuracy", "Positive", "Negative", "Zero"}``, bins as
-  ``{index: count}``), JSON-serialisable (string keys after a round trip are accepted), and
+  ``{"index": count}`` with string keys so json/orjson round-trip it unchanged), and
   merging is adding bin counts, so buckets from several workers combine exactly.
   Bins are not collapsed: ``a = 0.01`` needs about 115 bins per decade of value range.
 """
@@ -71,7 +71,8 @@ def add_to_sketch(sketch: dict[str, Any], value: float, count: float = 1.0) -> N
     else:
         sketch["Zero"] += count
         return
-    store[index] = store.get(index, 0.0) + count
+    key = str(index)  # string keys: JSON and orjson (no int keys without an option) round-trip as is
+    store[key] = store.get(key, 0.0) + count
 
 
 def merge_sketches(into: dict[str, Any], other: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,9 +81,9 @@ def merge_sketches(into: dict[str, Any], other: Mapping[str, Any]) -> dict[str, 
         raise ValueError("cannot merge sketches with different relative accuracy")
     for name in ("Positive", "Negative"):
         store = into[name]
-        for index, count in other[name].items():
-            index = int(index)
-            store[index] = store.get(index, 0.0) + count
+        for key, count in other[name].items():
+            key = str(key)
+            store[key] = store.get(key, 0.0) + count
     into["Zero"] += other["Zero"]
     return into
 

@@ -6,6 +6,7 @@ import json
 import math
 import random
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -74,8 +75,12 @@ def test_merge_is_order_independent_and_json_safe(values, parts, rnd):
     rnd.shuffle(shuffled)
     pieces = [bucket_of(shuffled[i::parts]) for i in range(parts)]
     merged = new_bucket()
-    for piece in reversed(pieces):
-        merge_buckets(merged, json.loads(json.dumps(piece)))
+    for i, piece in enumerate(reversed(pieces)):
+        wire = orjson.loads(orjson.dumps(piece)) if i % 2 else json.loads(json.dumps(piece))
+        merge_buckets(merged, wire)
+    merged = orjson.loads(orjson.dumps(merged))  # a table round trip, then keep adding
+    add_value(merged, values[0])
+    add_value(whole, values[0])
     for name in ("SampleCount", "Minimum", "Maximum"):
         assert statistic_value(merged, name) == statistic_value(whole, name)
     assert math.isclose(statistic_value(merged, "Sum"), statistic_value(whole, "Sum"), rel_tol=1e-9)
