@@ -14,6 +14,10 @@ CloudWatch default: a 5-minute alarm evaluated at 10:06 looks at 10:01-10:06) or
 Period (WallClockWindow). A period that has not ended by then — the open one — is never used.
 The evaluation range is ``evaluation_range(N)`` periods ending at ``end``; :mod:`missing_data`
 decides from it.
+
+Buckets must be no coarser than the step: a bucket keyed ``k`` is counted in the alarm period
+that contains ``k``, so with SlidingWindow keep buckets at the cadence (60 s; 10 s for
+high-resolution alarms); coarser, period-aligned buckets are only right with WallClockWindow.
 """
 
 from __future__ import annotations

@@ -42,12 +42,24 @@ def _read_alarm(text: str) -> Any:
         else:
             path = text[len("file://"):] if text.startswith("file://") else text
             with open(path, encoding="utf-8") as handle:
-                body = json.load(handle)
+                body = _load_yaml(handle) if path.endswith((".yaml", ".yml")) else json.load(handle)
     except (OSError, ValueError) as error:
         raise AlarmValidationError(f"cannot read the alarm definition {text!r}: {error}") from None
+    # a definitions-file entry ({"PutMetricAlarm": {...}}) or a file holding exactly one
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
     if isinstance(body, dict) and list(body) == ["PutMetricAlarm"]:
         body = body["PutMetricAlarm"]
     return body
+
+
+def _load_yaml(handle: Any) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(handle)
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from None
 
 
 def _read_data(path: str) -> Iterator[Any]:

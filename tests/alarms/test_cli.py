@@ -111,3 +111,15 @@ def test_simulate_does_not_import_kafka_or_faust(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stderr
+
+
+def test_alarm_from_a_yaml_definitions_entry(tmp_path):
+    import yaml
+
+    _, data_path = write_inputs(tmp_path)
+    alarm_path = tmp_path / "alarm.yaml"
+    alarm_path.write_text(yaml.safe_dump([{"PutMetricAlarm": ALARM}]))
+    result = run("simulate-alarm", "--alarm", str(alarm_path), "--metric-data", str(data_path),
+                 "--evaluation-times", str(EPOCH + 240))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["StateValue"] == "ALARM"
