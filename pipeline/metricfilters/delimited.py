@@ -10,9 +10,10 @@ A pattern is a list of slots. ``...`` stands for any number (zero or more) of fi
 constrain its field with ``=``, ``!=`` (text with ``*`` wildcards, number, or ``%regex%``) and the
 numeric operators, combined with ``&&`` / ``||`` / parentheses — all on that slot's own name.
 
-Matching is linear in the message for patterns with ``...`` at the ends only; with ``...`` in
-the middle each middle segment is placed leftmost-first (never backtracking over earlier
-segments), so the cost is at most fields x slots.
+Matching never backtracks: the first and last segments are anchored, each middle segment is
+placed leftmost-first after the previous one (leftmost is always safe), found with a
+Shift-And scan over the fields. Cost: splitting is linear in the message; placing is at most
+O(fields x conditioned slots), O(fields) when field texts repeat.
 """
 
 from __future__ import annotations
@@ -199,6 +200,43 @@ def parse_delimited_pattern(s: Scanner) -> "DelimitedPattern":
     return DelimitedPattern(slots)
 
 
+_MEMO_FIELDS = 65_536  # distinct field texts remembered while searching one segment
+
+
+def _find_segment(segment: list[_Slot], fields: list[str], lo: int, hi: int) -> int:
+    """Leftmost start in ``fields[lo:hi]`` where every slot of ``segment`` fits, or -1.
+
+    Shift-And over fields: bit k of ``d`` = "slots 0..k fit the fields ending here". Each field
+    is tested once per conditioned slot (memoised by text), whatever the alignment, so the cost
+    is O(fields x conditioned slots) at worst instead of O(fields x slots) re-tests.
+    """
+    length = len(segment)
+    free = 0
+    conditions = []
+    for k, slot in enumerate(segment):
+        if slot.condition is None:
+            free |= 1 << k
+        else:
+            conditions.append((1 << k, slot.condition))
+    full = 1 << (length - 1)
+    memo: dict[str, int] = {}
+    d = 0
+    for j in range(lo, hi):
+        field = fields[j]
+        mask = memo.get(field)
+        if mask is None:
+            mask = free
+            for bit, condition in conditions:
+                if condition(field):
+                    mask |= bit
+            if len(memo) < _MEMO_FIELDS:
+                memo[field] = mask
+        d = ((d << 1) | 1) & mask
+        if d & full:
+            return j - length + 1
+    return -1
+
+
 class DelimitedPattern:
     """The compiled slot list; :meth:`match` returns ``{name: field index}`` or None."""
 
@@ -245,10 +283,8 @@ class DelimitedPattern:
         for segment in segments[1:-1]:
             if not segment:
                 continue
-            at = lo
-            while at + len(segment) <= hi and not self._segment_fits(segment, fields, at):
-                at += 1
-            if at + len(segment) > hi:
+            at = _find_segment(segment, fields, lo, hi)
+            if at < 0:
                 return None
             placed.append(at)
             lo = at + len(segment)

@@ -6,13 +6,18 @@ Dialect (AWS "Filter pattern syntax", regex section): ASCII letters and digits, 
 characters. Matching is a search: the expression may match anywhere in the text.
 
 Why not Python's ``re``: it backtracks, and ``%a*a*a*a*b%`` against a megabyte of ``a`` would
-take hours. The dialect has no groups or back-references, so it maps onto a Thompson NFA. We
-simulate it as a lazily built DFA: each DFA state is the set of NFA states alive after some
-prefix, its transitions are filled in on first use and cached per character. Every input
-character costs one dict lookup (plus, the first time, one NFA step of at most ``len(nfa)``),
-so a match is O(len(text) * len(nfa)) in the worst case and O(len(text)) once warm.
-The cache is bounded (:data:`_MAX_DFA_STATES`) and dropped when full, which keeps memory flat
-for patterns whose DFA would be exponential.
+take hours. The dialect has no groups, so every quantifier applies to one character predicate
+and the expression is a set of alternatives, each a sequence of positions that are plain,
+optional and/or repeatable — exactly what the extended Shift-And algorithm simulates with a
+constant number of big-integer operations per character (see :class:`Regex`). On top of it the
+bit vectors are cached as states of a lazily built DFA (one dict lookup per character once
+warm). The cache is bounded (:data:`_MAX_DFA_STATES`); when it overflows it is dropped and the
+bit-parallel step runs again, so the worst case stays linear in the text: O(len(text) x
+positions / machine word) with no backtracking anywhere.
+
+Choices where AWS is silent: ``.`` does not match a newline; ``^``/``$`` are the start/end of
+the whole text (or value) and may only start/end an alternative; {m,n} counts are at most 1000
+and an expression expands to at most 4096 positions.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from .lexer import Scanner
 
 __all__ = ["Regex", "compile_regex"]
 
-_MAX_REPEAT = 1000  # largest m or n in {m,n}; AWS states none, 1000 keeps the NFA bounded
-_MAX_NFA_STATES = 20_000  # refuse expressions whose expansion (e.g. nested {m,n}) is larger
+_MAX_REPEAT = 1000  # largest m or n in {m,n}; AWS states none, 1000 keeps the vectors small
+_MAX_POSITIONS = 4_096  # character positions after expanding {m,n}; bounds the bit vectors
 _MAX_DFA_STATES = 4_096  # cached DFA states per expression before the cache is dropped
 
 _LITERALS = frozenset(string.ascii_letters + string.digits + ":_#=@/;,-")
@@ -35,8 +40,6 @@ _DIGITS = frozenset(string.digits)
 _WORD = frozenset(string.ascii_letters + string.digits + "_")
 _SPACE = frozenset("\t \n")  # the doc: "\s" = tab, space, newline
 
-# NFA node kinds
-_CHAR, _SPLIT, _BOL, _EOL, _MATCH = range(5)
 
 
 # -- syntax tree -------------------------------------------------------------------------
@@ -172,9 +175,9 @@ class _Parser:
         if c == ".":
             return ("pred", lambda ch: ch != "\n")
         if c == "^":
-            return ("bol",)
+            return ("bol", pos)
         if c == "$":
-            return ("eol",)
+            return ("eol", pos)
         if c in _LITERALS:
             return ("pred", c.__eq__)
         if c in "*+?{":
@@ -254,148 +257,125 @@ class _Parser:
         return member
 
 
-# -- NFA ---------------------------------------------------------------------------------
-
-
-class _NFA:
-    def __init__(self, scanner: Scanner, offset: int, source_len: int):
-        self.kind: list[int] = []
-        self.arg: list = []
-        self.out1: list[int] = []
-        self.out2: list[int] = []
-        self.scanner = scanner
-        self.offset = offset
-        self.source_len = source_len
-
-    def add(self, kind: int, arg=None, out1: int = -1, out2: int = -1) -> int:
-        if len(self.kind) >= _MAX_NFA_STATES:
-            self.scanner.fail("regular expression is too large once repetitions are expanded",
-                              self.offset)
-        self.kind.append(kind)
-        self.arg.append(arg)
-        self.out1.append(out1)
-        self.out2.append(out2)
-        return len(self.kind) - 1
-
-    def build(self, node, nxt: int) -> int:
-        tag = node[0]
-        if tag == "pred":
-            return self.add(_CHAR, node[1], nxt)
-        if tag == "bol":
-            return self.add(_BOL, None, nxt)
-        if tag == "eol":
-            return self.add(_EOL, None, nxt)
-        if tag == "cat":
-            for item in reversed(node[1]):
-                nxt = self.build(item, nxt)
-            return nxt
-        if tag == "alt":
-            branches = [self.build(b, nxt) for b in node[1]]
-            entry = branches[-1]
-            for b in reversed(branches[:-1]):
-                entry = self.add(_SPLIT, None, b, entry)
-            return entry
-        if tag == "rep":
-            _, body, lo, hi = node
-            if hi is None:
-                loop = self.add(_SPLIT, None, -1, nxt)
-                self.out1[loop] = self.build(body, loop)
-                tail = loop
-            else:
-                tail = nxt
-                for _ in range(hi - lo):
-                    tail = self.add(_SPLIT, None, self.build(body, tail), nxt)
-            for _ in range(lo):
-                tail = self.build(body, tail)
-            return tail
-        raise AssertionError(tag)  # pragma: no cover
+# -- position automaton, simulated bit-parallel ------------------------------------------
 
 
 class _State:
-    __slots__ = ("nfa", "trans", "accepting", "eol_accepting")
+    __slots__ = ("d", "trans", "accepting", "eol_accepting")
 
-    def __init__(self, nfa: frozenset[int], accepting: bool, eol_accepting: bool):
-        self.nfa = nfa
+    def __init__(self, d: int, accepting: bool, eol_accepting: bool):
+        self.d = d
         self.trans: dict[str, _State] = {}
         self.accepting = accepting
         self.eol_accepting = eol_accepting
 
 
 class Regex:
-    """A compiled ``%...%`` expression; :meth:`search` says whether it matches anywhere."""
+    """A compiled ``%...%`` expression; :meth:`search` says whether it matches anywhere.
 
-    def __init__(self, source: str, nfa: _NFA, start: int):
+    Layout: every alternative gets a *base* bit (the empty prefix) followed by one bit per
+    position (a character predicate after expanding ``{m,n}``). Bit j set = "the alternative's
+    first j positions match a suffix of the text read so far". One step per character is the
+    extended Shift-And of Navarro & Raffinot (Flexible Pattern Matching in Strings, 4.3):
+    shift-and for plain positions, a self-loop for repeatable ones (``+ *``), and a carry trick
+    that fills blocks of optional positions (``? * {m,n}``) in constant big-int operations.
+    """
+
+    def __init__(self, source: str, branches: list):
         self.source = source
-        self._kind = nfa.kind
-        self._arg = nfa.arg
-        self._out1 = nfa.out1
-        self._out2 = nfa.out2
-        self._start = start
-        self._restart = self._closure((start,), at_start=False, at_end=False)
-        self._states: dict[frozenset[int], _State] = {}
-        self._initial = self._make_initial()
+        preds: list = []  # predicate per bit (None for base bits)
+        restart = initial = accept = eol_accept = repeat = optional = block_low = block_top = 0
+        bit = 0
+        for anchored_start, items, anchored_end in branches:
+            base = bit
+            preds.append(None)
+            bit += 1
+            initial |= 1 << base
+            if not anchored_start:
+                restart |= 1 << base
+            in_block = False
+            for pred, lo, hi in items:
+                copies = [(False, False)] * lo
+                if hi is None:
+                    if lo:
+                        copies[-1] = (False, True)
+                    else:
+                        copies = [(True, True)]
+                else:
+                    copies += [(True, False)] * (hi - lo)
+                for is_optional, is_repeat in copies:
+                    if bit >= _MAX_POSITIONS:
+                        raise _TooLarge
+                    preds.append(pred)
+                    if is_repeat:
+                        repeat |= 1 << bit
+                    if is_optional:
+                        optional |= 1 << bit
+                        if not in_block:
+                            block_low |= 1 << (bit - 1)
+                            in_block = True
+                    elif in_block:
+                        block_top |= 1 << (bit - 1)
+                        in_block = False
+                    bit += 1
+            if in_block:
+                block_top |= 1 << (bit - 1)
+            top = 1 << (bit - 1)
+            if anchored_end:
+                eol_accept |= top
+            else:
+                accept |= top
+        self._preds = preds
+        self._restart = restart
+        self._accept = accept
+        self._eol = accept | eol_accept
+        self._repeat = repeat
+        self._optional = optional
+        self._low = block_low
+        self._top = block_top
+        self._masks: dict[str, int] = {}
+        self._states: dict[int, _State] = {}
+        self._initial = self._intern(self._fill(initial))
 
     def __repr__(self) -> str:
         return f"Regex(%{self.source}%)"
 
-    def _closure(self, starts, *, at_start: bool, at_end: bool) -> frozenset[int]:
-        kind, out1, out2 = self._kind, self._out1, self._out2
-        seen: set[int] = set()
-        keep: set[int] = set()
-        stack = list(starts)
-        while stack:
-            s = stack.pop()
-            if s in seen:
-                continue
-            seen.add(s)
-            k = kind[s]
-            if k == _SPLIT:
-                stack.append(out1[s])
-                stack.append(out2[s])
-            elif k == _BOL:
-                if at_start:
-                    stack.append(out1[s])
-            elif k == _EOL:
-                if at_end:
-                    stack.append(out1[s])
-                else:
-                    keep.add(s)
-            else:  # _CHAR, _MATCH
-                keep.add(s)
-        return frozenset(keep)
+    def _fill(self, d: int) -> int:
+        """Skip optional positions: inside each block, every bit above an active one (or above
+        the bit just below the block) becomes active. ``top`` stops the borrow at the block."""
+        if not self._optional:
+            return d
+        df = d | self._top
+        return d | (self._optional & (~(df - self._low) ^ df))
 
-    def _accepts_at_end(self, states: frozenset[int], at_start: bool) -> bool:
-        eols = [self._out1[s] for s in states if self._kind[s] == _EOL]
-        if not eols:
-            return False
-        closure = self._closure(eols, at_start=at_start, at_end=True)
-        return any(self._kind[s] == _MATCH for s in closure)
+    def _mask(self, ch: str) -> int:
+        # every construct of the dialect is ASCII, so all other characters behave alike
+        key = ch if ord(ch) < 128 else "\x80"
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = 0
+            for j, pred in enumerate(self._preds):
+                if pred is not None and pred(key):
+                    mask |= 1 << j
+            self._masks[key] = mask
+        return mask
 
-    def _intern(self, nfa: frozenset[int]) -> _State:
-        state = self._states.get(nfa)
+    def _intern(self, d: int) -> _State:
+        state = self._states.get(d)
         if state is None:
             if len(self._states) >= _MAX_DFA_STATES:
                 for old in self._states.values():
                     old.trans.clear()
                 self._states.clear()
-            kind = self._kind
-            state = _State(nfa, any(kind[s] == _MATCH for s in nfa),
-                           self._accepts_at_end(nfa, at_start=False))
-            self._states[nfa] = state
+            state = _State(d, bool(d & self._accept), bool(d & self._eol))
+            self._states[d] = state
         return state
 
-    def _make_initial(self) -> _State:
-        nfa = self._closure((self._start,), at_start=True, at_end=False)
-        kind = self._kind
-        # not interned: its end-of-text answer differs (^ and $ both hold on empty text)
-        return _State(nfa, any(kind[s] == _MATCH for s in nfa),
-                      self._accepts_at_end(nfa, at_start=True))
-
     def _step(self, state: _State, ch: str) -> _State:
-        kind, arg, out1 = self._kind, self._arg, self._out1
-        targets = [out1[s] for s in state.nfa if kind[s] == _CHAR and arg[s](ch)]
-        nfa = self._closure(targets, at_start=False, at_end=False) | self._restart
-        nxt = self._intern(nfa)
+        b = self._mask(ch)
+        d = state.d
+        nd = self._fill(((d << 1) & b) | (d & b & self._repeat) | self._restart)
+        nxt = self._intern(nd)
         state.trans[ch] = nxt
         return nxt
 
@@ -414,10 +394,41 @@ class Regex:
         return state.eol_accepting
 
 
+class _TooLarge(Exception):
+    pass
+
+
+def _branches(parser: "_Parser", tree) -> list:
+    """The tree as alternatives of (anchored_start, [(pred, lo, hi)], anchored_end).
+
+    Without groups, quantifiers apply to one character predicate, and an anchor can only be
+    meaningful at the ends of an alternative; anywhere else it is refused.
+    """
+    alternatives = tree[1] if tree[0] == "alt" else [tree]
+    out = []
+    for alternative in alternatives:
+        items = alternative[1] if alternative[0] == "cat" else [alternative]
+        start = bool(items) and items[0][0] == "bol"
+        end = len(items) > int(start) and items[-1][0] == "eol"
+        body = items[int(start):len(items) - int(end)]
+        preds = []
+        for item in body:
+            if item[0] in ("bol", "eol"):
+                parser.fail("'^' and '$' can only start or end an alternative", item[1])
+            if item[0] == "rep":
+                preds.append((item[1][1], item[2], item[3]))
+            else:
+                preds.append((item[1], 1, 1))
+        out.append((start, preds, end))
+    return out
+
+
 def compile_regex(scanner: Scanner, source: str, offset: int) -> Regex:
     """Parse and compile ``source`` (the text between ``%``); errors point into the pattern."""
-    tree = _Parser(scanner, source, offset).parse()
-    nfa = _NFA(scanner, offset, len(source))
-    match = nfa.add(_MATCH)
-    start = nfa.build(tree, match)
-    return Regex(source, nfa, start)
+    parser = _Parser(scanner, source, offset)
+    tree = parser.parse()
+    try:
+        return Regex(source, _branches(parser, tree))
+    except _TooLarge:
+        scanner.fail(f"regular expression is too large once repetitions are expanded (more than "
+                     f"{_MAX_POSITIONS} positions)", offset)
