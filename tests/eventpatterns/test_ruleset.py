@@ -115,3 +115,25 @@ def test_reference_cost_grows_but_machine_answer_is_equal():
     for event in _citylots():
         expected = [name for name, pattern in rules.items() if reference_matches(pattern, event)]
         assert ruleset.matching(event) == expected
+
+
+def test_shared_condition_does_not_cost_a_hit_per_rule():
+    """1000 rules all say ST_TYPE = ST (true for the event) plus a distinct MAPBLKLOT each:
+    only the selective condition is indexed, so the work stays flat."""
+    events = _citylots()
+    work = {}
+    for count in (10, 1000):
+        rules = RuleSet({f"r{i}": {"properties": {"MAPBLKLOT": [f"Z{i}"], "ST_TYPE": ["ST"]}}
+                         for i in range(count)})
+        work[count] = sum(rules.matching_with_work(event)[1] for event in events)
+    assert work[1000] == work[10], work
+
+
+def test_exists_false_only_rules_and_or_branches():
+    rules = RuleSet({
+        "no-x": {"x": [{"exists": False}]},
+        "or": {"$or": [{"a": [1]}, {"b": [{"exists": False}]}]},
+    })
+    assert rules.matching({"x": 1, "b": 2}) == []
+    assert rules.matching({"x": 1, "b": 2, "a": 1}) == ["or"]
+    assert rules.matching({"y": 1}) == ["no-x", "or"]
