@@ -66,9 +66,9 @@ def bench_aggregation(count: int) -> dict[str, float]:
             bucket[0] += 1
             bucket[1] += v
 
-    engine_s = best_of(3, engine)
-    loop_s = best_of(3, plain_loop)
-    sum_s = best_of(3, lambda: sum(values))
+    engine_s = best_of(5, engine)
+    loop_s = best_of(5, plain_loop)
+    sum_s = best_of(5, lambda: sum(values))
     return {
         "datapoints": count,
         "datapoints_per_s": count / engine_s,
@@ -129,8 +129,8 @@ def bench_evaluation(alarm_count: int, steps: int) -> dict[str, float]:
                 _ = sum(1 for s in sums if s > alarm.threshold) >= alarm.datapoints_to_alarm
 
     evaluations = alarm_count * steps
-    engine_s = best_of(2, engine)
-    base_s = best_of(2, baseline)
+    engine_s = best_of(3, engine)
+    base_s = best_of(3, baseline)
     return {
         "alarms": alarm_count,
         "evaluations": evaluations,

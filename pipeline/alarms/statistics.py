@@ -46,6 +46,7 @@ STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 DEFAULT_RELATIVE_ACCURACY = 0.01
 _ZERO_MAGNITUDE = 1e-9  # |x| below this is counted in the zero bin (no log of 0)
 _LOG_GAMMA: dict[float, float] = {}
+_log = math.log
 
 
 def _log_gamma(accuracy: float) -> float:
@@ -62,12 +63,14 @@ def new_sketch(relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY) -> dict[str
 
 
 def add_to_sketch(sketch: dict[str, Any], value: float, count: float = 1.0) -> None:
+    accuracy = sketch["RelativeAccuracy"]
+    log_gamma = _LOG_GAMMA.get(accuracy) or _log_gamma(accuracy)  # hot path: skip the call
     if value > _ZERO_MAGNITUDE:
         store = sketch["Positive"]
-        index = math.ceil(math.log(value) / _log_gamma(sketch["RelativeAccuracy"]))
+        index = math.ceil(_log(value) / log_gamma)
     elif value < -_ZERO_MAGNITUDE:
         store = sketch["Negative"]
-        index = math.ceil(math.log(-value) / _log_gamma(sketch["RelativeAccuracy"]))
+        index = math.ceil(_log(-value) / log_gamma)
     else:
         sketch["Zero"] += count
         return
