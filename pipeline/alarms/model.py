@@ -58,20 +58,19 @@ BAND_OPERATORS = frozenset(
 )
 
 
-def metric_key(
-    namespace: str, metric_name: str, dimensions: Any = (), unit: str | None = None
-) -> str:
-    """A stable table key for one metric series: ``Namespace|MetricName|Name=Value,...|Unit``.
+def metric_key(namespace: str, metric_name: str, dimensions: Any = ()) -> str:
+    """A stable table key for one metric series: ``Namespace|MetricName|Name=Value,...``.
 
     Dimensions (a list of ``{"Name", "Value"}`` or of pairs) are sorted by name, so the order in
-    which a datum lists them does not matter. CloudWatch aggregates units separately, so the unit
-    is part of the key (empty when the datum or alarm has none).
+    which a datum lists them does not matter. The unit is not part of the key: an alarm without
+    Unit must see data of any unit (data on the metric-data topic default to ``"None"``), so the
+    buckets of one series do not separate units (a documented simplification).
     """
     pairs = sorted(
         (d["Name"], d["Value"]) if isinstance(d, Mapping) else (d[0], d[1]) for d in (dimensions or ())
     )
     dims = ",".join(f"{name}={value}" for name, value in pairs)
-    return f"{namespace}|{metric_name}|{dims}|{unit or ''}"
+    return f"{namespace}|{metric_name}|{dims}"
 
 
 def evaluation_range_for(evaluation_periods: int) -> int:
@@ -154,8 +153,8 @@ class Alarm:
 
     @property
     def metric_key(self) -> str:
-        """The :func:`metric_key` of the series this alarm reads (with the alarm's Unit, if any)."""
-        return metric_key(self.namespace, self.metric_name, self.dimensions, self.unit)
+        """The :func:`metric_key` of the series this alarm reads."""
+        return metric_key(self.namespace, self.metric_name, self.dimensions)
 
     @property
     def statistic_text(self) -> str:
@@ -212,4 +211,22 @@ class StateChange:
             "StateReasonData": json.dumps(self.reason_data, separators=(",", ":")),
             "Timestamp": iso_timestamp(self.timestamp),
             "TimestampEpoch": self.timestamp,
+        }
+
+    def to_record(
+        self, *, actions: list[str] | tuple[str, ...] = (), actions_enabled: bool = True,
+        configuration: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The ``alarm-state-changes`` topic record (``schemas/alarm_state_change.avsc``)."""
+        return {
+            "AlarmName": self.alarm_name,
+            "AlarmType": self.alarm_type,
+            "OldStateValue": self.previous_state.value,
+            "NewStateValue": self.state.value,
+            "NewStateReason": self.reason,
+            "StateReasonData": json.dumps(self.reason_data, separators=(",", ":")) if self.reason_data else None,
+            "StateChangeTime": int(round(self.timestamp * 1000)),
+            "ActionsEnabled": actions_enabled,
+            "Actions": list(actions),
+            "Configuration": json.dumps(dict(configuration), separators=(",", ":")) if configuration else None,
         }

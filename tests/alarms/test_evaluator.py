@@ -205,7 +205,7 @@ def test_state_change_event_and_metric_key():
     from pipeline.alarms import metric_key, state_change_event
 
     alarm = make_alarm(Dimensions=[{"Name": "B", "Value": "2"}, {"Name": "A", "Value": "1"}], Unit="Count")
-    assert alarm.metric_key == "App|Errors|A=1,B=2|Count" == metric_key("App", "Errors", [("A", "1"), ("B", "2")], "Count")
+    assert alarm.metric_key == "App|Errors|A=1,B=2" == metric_key("App", "Errors", [("A", "1"), ("B", "2")])
     change = evaluate(alarm, {EPOCH: 5.0}, EPOCH + MINUTE, "OK")
     event = state_change_event(change, alarm, account="123456789012", region="eu-west-1")
     assert event["source"] == "aws.cloudwatch" and event["detail-type"] == "CloudWatch Alarm State Change"
@@ -214,3 +214,15 @@ def test_state_change_event_and_metric_key():
     assert detail["state"]["value"] == "ALARM" and detail["previousState"]["value"] == "OK"
     assert json.loads(detail["state"]["reasonData"])["threshold"] == 1.0
     assert detail["configuration"]["metrics"][0]["metricStat"]["metric"]["dimensions"] == {"A": "1", "B": "2"}
+
+
+def test_topic_record_matches_the_avro_schema():
+    import pathlib
+
+    schema = json.loads((pathlib.Path(__file__).resolve().parents[2] / "schemas" / "alarm_state_change.avsc").read_text())
+    alarm = make_alarm(AlarmActions=["alarm-topic"])
+    change = evaluate(alarm, {EPOCH: 5.0}, EPOCH + MINUTE, "OK")
+    record = change.to_record(actions=alarm.actions_for(change.state), configuration=alarm.body)
+    assert [f["name"] for f in schema["fields"]] == list(record)
+    assert record["StateChangeTime"] == (EPOCH + MINUTE) * 1000 and record["Actions"] == ["alarm-topic"]
+    assert record["NewStateValue"] == "ALARM" and json.loads(record["Configuration"])["AlarmName"] == "test-alarm"
