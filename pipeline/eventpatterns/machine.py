@@ -339,6 +339,9 @@ class Machine:
                     target = negative if type(matcher) is AnythingBut else positive
                     target.setdefault(key.path, {}).setdefault(matcher, []).append(number)
         self.unconditional = unconditional
+        # a branch whose key slot is its only slot matches on a key hit (an unconditional branch
+        # has no key, so all its slots are checks and it is never "simple")
+        self.branch_simple = [not checks for checks in self.branch_checks]
         self.paths = PathFilter(all_paths)
         self.entries: dict[str, _PathEntry] = {}
         for path in set(key_paths):
@@ -361,6 +364,9 @@ class Machine:
         entries = self.entries
         by_path: dict[str, list] = {}
         key_hits: dict[int, list] = {}  # branch -> trails of its key slot's matching leaves
+        matched: set[int] = set()  # rule numbers
+        simple = self.branch_simple
+        branch_rule = self.branch_rule
         out: list[tuple[int, ...]] = []
         arrays = False
         work = len(leaves)
@@ -379,15 +385,16 @@ class Machine:
             for ids in out:
                 work += len(ids)
                 for branch in ids:
+                    if simple[branch]:  # the key slot is the whole branch
+                        matched.add(branch_rule[branch])
+                        continue
                     found = key_hits.get(branch)
                     if found is None:
                         key_hits[branch] = [trail]
                     else:
                         found.append(trail)
             out.clear()
-        matched: set[int] = set()
         memo: dict[int, list] = {}
-        branch_rule = self.branch_rule
         for branch, trails in key_hits.items():
             if branch_rule[branch] not in matched:
                 holds, spent = self._verify(branch, trails, by_path, memo, arrays)
