@@ -89,3 +89,41 @@ def test_next_after_is_strictly_later_and_whole_minutes():
     assert schedule.next_after(at(2026, 1, 1, 0, 0, 59, 999)) == at(2026, 1, 1, 0, 1)
     naive = datetime(2026, 1, 1, 0, 0) + timedelta(seconds=1)
     assert schedule.next_after(naive) == at(2026, 1, 1, 0, 1)
+
+
+def _field(draw_values, low, high):
+    return ",".join(str(v) for v in sorted(draw_values)) if draw_values else "*"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    minutes=st.sets(st.integers(0, 59), max_size=3),
+    hours=st.sets(st.integers(0, 23), max_size=3),
+    days=st.sets(st.integers(1, 31), max_size=2),
+    months=st.sets(st.integers(1, 12), max_size=3),
+    weekdays=st.sets(st.integers(1, 7), max_size=3),
+    use_weekdays=st.booleans(),
+    start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
+)
+def test_random_plain_cron_agrees_with_croniter(minutes, hours, days, months, weekdays, use_weekdays, start):
+    minute, hour, month = _field(minutes, 0, 59), _field(hours, 0, 23), _field(months, 1, 12)
+    if use_weekdays:
+        aws = f"cron({minute} {hour} ? {month} {_field(weekdays, 1, 7)} *)"
+        unix_dow = ",".join(str(d - 1) for d in sorted(weekdays)) if weekdays else "*"
+        unix = f"{minute} {hour} * {month} {unix_dow}"
+    else:
+        aws = f"cron({minute} {hour} {_field(days, 1, 31)} {month} ? *)"
+        unix = f"{minute} {hour} {_field(days, 1, 31)} {month} *"
+    start = start.replace(tzinfo=UTC)
+    schedule = parse_schedule(aws)
+    expected = croniter(unix, start)
+    moment = start
+    for _ in range(5):
+        moment = schedule.next_after(moment)
+        if moment is None:  # only past 2199, out of croniter's comparison range
+            break
+        assert moment == expected.get_next(datetime), (aws, unix)
