@@ -21,6 +21,11 @@ def ensure_topics(extra: Iterable[str] = (), timeout_s: float = 30.0) -> list[st
             config = {"cleanup.policy": "compact"} if spec.compacted else {}
             wanted[name] = {"num_partitions": 1 if spec.compacted else topics.partitions(),
                             "replication_factor": 1, "configs": config}
+        import os
+
+        for bus in os.environ.get("PIPELINE_EVENT_BUSES", "").split(","):
+            if bus.strip():
+                extra = [*extra, topics.bus_topic(bus.strip())]
         for name in extra:
             wanted.setdefault(name, {"num_partitions": topics.partitions(), "replication_factor": 1,
                                      "configs": {}})

@@ -33,6 +33,8 @@ CATALOG: tuple[TopicSpec, ...] = (
     TopicSpec("config-notifications", "json_document",
               doc="ConfigurationItemChangeNotification documents"),
     TopicSpec("compliance", "json_document", doc="config rule evaluations"),
+    TopicSpec("target-retries", "json_document",
+              doc="target deliveries waiting for another attempt (RetryPolicy)"),
     TopicSpec("definitions", "definition", compacted=True,
               doc="metric filters, alarms, rules, targets, config rules; keyed Kind/name"),
     TopicSpec("dead-letters", "dead_letter", doc="records that could not be processed, with the reason"),

@@ -28,6 +28,8 @@ def register(subparsers) -> None:
     consume.add_argument("--max-records", type=int, default=0, help="stop after N records (0: no limit)")
     consume.add_argument("--timeout", type=float, default=5.0, help="stop after S seconds without records")
     consume.add_argument("--from-beginning", action="store_true")
+    consume.add_argument("--schema", help="Avro schema of a topic outside the catalog, e.g. "
+                                          "target_delivery for rule targets, dead_letter for target DLQs")
     consume.set_defaults(handler=consume_topic)
 
 
@@ -69,9 +71,13 @@ def _resolve(topic: str) -> tuple[str, str | None]:
     return topic, spec.role if spec else None
 
 
-def decode_value(role: str | None, value: bytes | None):
+def decode_value(role: str | None, value: bytes | None, schema: str | None = None):
     if value is None:
         return None
+    if schema is not None:
+        from pipeline.codec import TopicCodec
+
+        return _printable(schema, TopicCodec(schema).decode(value))
     if role is None:
         try:
             return json.loads(value)
@@ -79,8 +85,12 @@ def decode_value(role: str | None, value: bytes | None):
             return value.decode("utf-8", "replace")
     from pipeline.codec import codec_for
 
-    record = codec_for(role).decode(value)
-    if role == "dead-letters":
+    return _printable(codec_for(role).schema,
+                      codec_for(role).decode(value))
+
+
+def _printable(schema: str, record: dict):
+    if schema == "dead_letter":
         for field in ("original", "originalKey"):
             if record.get(field) is not None:
                 record[field] = record[field].decode("utf-8", "replace")
@@ -99,7 +109,7 @@ def consume_topic(args) -> int:
     count = 0
     try:
         for record in consumer:
-            value = decode_value(role, record.value)
+            value = decode_value(role, record.value, args.schema)
             print(json.dumps({"partition": record.partition, "offset": record.offset,
                               "key": record.key.decode("utf-8", "replace") if record.key else None,
                               "value": value}, default=str), flush=True)

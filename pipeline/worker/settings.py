@@ -42,3 +42,17 @@ def app_settings() -> dict[str, Any]:
     if credentials is not None:
         settings["broker_credentials"] = credentials
     return settings
+
+
+def account_id() -> str:
+    """The AWS account this pipeline speaks for (envelopes, ARNs)."""
+    return os.environ.get("PIPELINE_ACCOUNT_ID", "123456789012")
+
+
+def region() -> str:
+    return os.environ.get("PIPELINE_REGION", "us-east-1")
+
+
+def cloudtrail_log_group() -> str:
+    """The CloudWatch Logs group a trail delivers to (CloudTrail -> CloudWatch Logs)."""
+    return os.environ.get("PIPELINE_CLOUDTRAIL_LOG_GROUP", "aws-cloudtrail-logs")
