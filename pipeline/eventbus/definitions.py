@@ -26,6 +26,7 @@ STATES = ("ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 _RULE_NAME = re.compile(r"[.\-_A-Za-z0-9]{1,64}")
 _TARGET_ID = re.compile(r"[.\-_A-Za-z0-9]{1,64}")
 _BUS_NAME = re.compile(r"[/.\-_A-Za-z0-9]{1,256}")
+_BUS_ARN = re.compile(r"arn:aws[\w-]*:events:[a-z]{2}-[a-z]+-[\w-]+:[0-9]{12}:event-bus/")
 _TOPIC = re.compile(r"[A-Za-z0-9._\-]{1,249}")
 _RULE_KEYS = {"Name", "EventBusName", "EventPattern", "ScheduleExpression", "State", "Description",
               "RoleArn", "Tags"}
@@ -44,6 +45,16 @@ class EventBusDefinitionError(PipelineError):
 def _constraint(value: Any, where: str, rule: str) -> EventBusDefinitionError:
     return EventBusDefinitionError(
         f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy constraint: {rule}")
+
+
+def _bus(body: dict) -> str:
+    """EventBusName, given as a name or an event-bus ARN (botocore's EventBusNameOrArn)."""
+    value = body.get("EventBusName", "default")
+    if isinstance(value, str):
+        arn = _BUS_ARN.match(value)
+        if arn:
+            value = value[arn.end():]
+    return _name({"EventBusName": value}, "EventBusName", _BUS_NAME, "eventBusName")
 
 
 def _name(body: dict, key: str, pattern: re.Pattern, where: str, default: str | None = None) -> str:
@@ -72,7 +83,7 @@ def validate_rule(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if unknown:
         raise EventBusDefinitionError(f"PutRule: unknown parameters {sorted(unknown)}")
     name = _name(body, "Name", _RULE_NAME, "name")
-    bus = _name(body, "EventBusName", _BUS_NAME, "eventBusName", default="default")
+    bus = _bus(body)
     normalised: dict[str, Any] = {"Name": name, "EventBusName": bus}
     pattern = body.get("EventPattern")
     schedule = body.get("ScheduleExpression")
@@ -178,7 +189,7 @@ def validate_targets(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if unknown:
         raise EventBusDefinitionError(f"PutTargets: unknown parameters {sorted(unknown)}")
     rule = _name(body, "Rule", _RULE_NAME, "rule")
-    bus = _name(body, "EventBusName", _BUS_NAME, "eventBusName", default="default")
+    bus = _bus(body)
     targets = body.get("Targets")
     if not isinstance(targets, list) or not targets:
         raise EventBusDefinitionError("1 validation error detected: Value at 'targets' failed to satisfy "

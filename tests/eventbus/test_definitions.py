@@ -98,3 +98,11 @@ def test_target_errors(body, text):
     with pytest.raises(EventBusDefinitionError) as caught:
         validate_targets(body)
     assert text in str(caught.value)
+
+
+def test_bus_given_as_arn():
+    name, body = validate_rule({"Name": "r", "EventBusName": "arn:aws:events:us-east-1:123456789012:event-bus/orders",
+                                "EventPattern": '{"a": [1]}'})
+    assert name == "orders/r" and body["EventBusName"] == "orders"
+    assert validate_targets({"Rule": "r", "EventBusName": "arn:aws:events:eu-west-1:123456789012:event-bus/b",
+                             "Targets": [{"Id": "t", "Arn": "x"}]})[0] == "b/r"
