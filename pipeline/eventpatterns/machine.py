@@ -514,14 +514,19 @@ class RuleSet:
     def rebuild(self) -> Machine:
         """Build a machine from the current snapshot and swap it in (done lazily otherwise)."""
         with self._lock:
-            self._stale = False
-            machine = Machine(self._rules)
-            self._machine = machine
-            return machine
+            return self._build()
+
+    def _build(self) -> Machine:
+        self._stale = False  # before reading the snapshot: a later add() marks it stale again
+        machine = Machine(self._rules)
+        self._machine = machine
+        return machine
 
     def _current(self) -> Machine:
         if self._stale:
-            return self.rebuild()
+            with self._lock:
+                if self._stale:  # another reader may have rebuilt while we waited
+                    return self._build()
         return self._machine
 
     def matching(self, event: dict) -> list[str]:
