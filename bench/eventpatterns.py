@@ -1,6 +1,6 @@
 """Event-pattern matching throughput on a citylots-shaped stream.
 
-    .venv/bin/python bench/eventpatterns.py [--events 20000] [--json bench/results/eventpatterns.json]
+    .venv/bin/python bench/eventpatterns.py [--events 20000] [--scale] [--json bench/results/eventpatterns.json]
 
 The stream is generated from shared/data/cl-sample-0..2 (lot ids, streets, types and coordinates
 varied with a fixed seed), one JSON text per event. For each rule count (1, 100, 1000) and two rule
@@ -105,6 +105,8 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--naive-events", type=int, default=200)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--scale", action="store_true",
+                        help="also load 10,000 and 100,000 exact rules (load rate, memory, events/s)")
     args = parser.parse_args()
 
     stream = make_stream(args.events)
@@ -149,6 +151,31 @@ def main() -> int:
                                     "ratio_to_parse_floor": engine / floor, "naive_events_per_s": naive,
                                     "speedup_vs_naive": engine / naive, "matches": matched,
                                     "load_seconds": load_seconds})
+    if args.scale:
+        import gc
+        import tracemalloc
+
+        events = [loads(text) for text in stream]
+        for count in (10_000, 100_000):
+            rules = {f"x{n}": {"properties": {"MAPBLKLOT": [f"{n:07d}"]}} for n in range(count)}
+            tracemalloc.start()
+            started = time.perf_counter()
+            ruleset = RuleSet()
+            ruleset.add_many(rules.items())
+            ruleset.rebuild()
+            load_seconds = time.perf_counter() - started
+            memory = tracemalloc.get_traced_memory()[0]
+            tracemalloc.stop()
+            gc.collect()
+            started = time.perf_counter()
+            matched = sum(len(ruleset.matching(event)) for event in events)
+            engine = rate(len(events), time.perf_counter() - started)
+            print(f"exact-scale {count:>7} rules: load {count / load_seconds:,.0f} rules/s, "
+                  f"{memory / count:,.0f} bytes/rule, {engine:,.0f} events/s matching only (no parse), "
+                  f"{matched} matches")
+            results["runs"].append({"mix": "exact-scale", "rules": count, "match_only_events_per_s": engine,
+                                    "rules_per_s_loaded": count / load_seconds, "bytes_per_rule": memory / count,
+                                    "matches": matched})
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0
