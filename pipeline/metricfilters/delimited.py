@@ -33,12 +33,41 @@ _SPACE = re.compile(r"\s")
 Condition = Callable[[str], bool]
 
 
+_FINDALL_CHARS = 8192  # below this, scanning the whole message beats stopping at `limit`
+_TOKEN = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
+
+
 def split_fields(message: str, limit: int | None = None) -> list[str]:
-    """Fields of ``message``; stops after ``limit`` fields when given."""
-    out: list[str] = []
-    n = len(message)
+    """Fields of ``message``; stops after ``limit`` fields when given.
+
+    Three paths with the same result: ``str.split`` when nothing groups; one ``re`` scan when
+    every ``[`` has a ``]`` after it (then no group attempt can fail after scanning far, and
+    only the last ``"`` can be unclosed); otherwise a loop that checks for a closer first.
+    """
     last_quote = message.rfind('"')
     last_bracket = message.rfind("]")
+    if last_quote < 0 and "[" not in message:
+        if limit is None:
+            return message.split()
+        return message.split(None, limit)[:limit]
+    if message.find("[", last_bracket + 1) < 0:
+        if limit is None or len(message) < _FINDALL_CHARS:
+            # one group per match participates; the others are "" (so "or" picks it, or "")
+            out = [q or b or p for q, b, p in _TOKEN.findall(message)]
+            return out if limit is None else out[:limit]
+        out = []
+        for m in _TOKEN.finditer(message):
+            quoted, bracketed, plain = m.groups()
+            out.append(plain if plain is not None else quoted if quoted is not None else bracketed)
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+    return _split_slowly(message, limit, last_quote, last_bracket)
+
+
+def _split_slowly(message: str, limit: int | None, last_quote: int, last_bracket: int) -> list[str]:
+    out: list[str] = []
+    n = len(message)
     find_nonspace, find_space = _NONSPACE.search, _SPACE.search
     i = 0
     while True:

@@ -169,6 +169,12 @@ class FilterPattern:
         return self._match(view)
 
     def matches(self, message: "str | LogMessage") -> bool:
+        """Whether ``message`` matches (no Match object is built for terms and regex)."""
+        form = self.form
+        if form == TERMS:
+            return self._matcher(message if isinstance(message, str) else message.text)
+        if form == REGEX:
+            return self._matcher.search(message if isinstance(message, str) else message.text)
         return self.match(message) is not None
 
     def _match_text(self, view: LogMessage) -> Match | None:

@@ -261,13 +261,14 @@ class _Parser:
 
 
 class _State:
-    __slots__ = ("d", "trans", "accepting", "eol_accepting")
+    __slots__ = ("d", "trans", "accepting", "eol_accepting", "dead")
 
-    def __init__(self, d: int, accepting: bool, eol_accepting: bool):
+    def __init__(self, d: int, accepting: bool, eol_accepting: bool, dead: bool):
         self.d = d
         self.trans: dict[str, _State] = {}
         self.accepting = accepting
         self.eol_accepting = eol_accepting
+        self.dead = dead  # nothing alive and nothing restarts: no match is possible any more
 
 
 class Regex:
@@ -367,7 +368,8 @@ class Regex:
                 for old in self._states.values():
                     old.trans.clear()
                 self._states.clear()
-            state = _State(d, bool(d & self._accept), bool(d & self._eol))
+            state = _State(d, bool(d & self._accept), bool(d & self._eol),
+                           d == 0 and self._restart == 0)
             self._states[d] = state
         return state
 
@@ -390,6 +392,8 @@ class Regex:
                 nxt = step(state, ch)
             if nxt.accepting:
                 return True
+            if nxt.dead:
+                return False
             state = nxt
         return state.eol_accepting
 

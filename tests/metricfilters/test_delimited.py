@@ -92,3 +92,18 @@ def test_middle_ellipsis_extracts_the_leftmost_placement():
     assert match.extracted_values["$x"] == "a1"
     assert match.extracted_values["$first"] == "f"
     assert match.extracted_values["$last"] == "l"
+
+
+# -- the three split paths agree ---------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipeline.metricfilters.delimited import _split_slowly  # noqa: E402
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='ab "[]\t\né', max_size=20), st.sampled_from([None, 1, 2, 3]))
+def test_split_paths_agree(message, limit):
+    slow = _split_slowly(message, limit, message.rfind('"'), message.rfind("]"))
+    assert split_fields(message, limit) == slow
