@@ -92,13 +92,23 @@ class MetricFilterSet:
 
     def datapoints_for(self, log_event: Mapping[str, Any]) -> list[dict[str, Any]]:
         """MetricDatum dicts for one log event (Timestamp = the event's timestamp, ms)."""
+        return self.evaluate(log_event)[0]
+
+    def evaluate(self, log_event: Mapping[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+        """(data, names of the filters that matched) for one log event.
+
+        A filter can match without producing a datum (non-numeric value, missing dimension);
+        it still counts as a match for :meth:`default_datapoints`.
+        """
         timestamp_ms = int(log_event.get("timestamp", 0))
-        out = []
+        data = []
+        matched = []
         for metric_filter, match in self.matches_for(log_event):
+            matched.append(metric_filter.filter_name)
             datum = metric_filter.transformation.datum(match, timestamp_ms)
             if datum is not None:
-                out.append(datum)
-        return out
+                data.append(datum)
+        return data, tuple(matched)
 
     def default_datapoints(self, minute_start_ms: int, events_in_minute: int,
                            matches_by_filter: Mapping[str, int]) -> list[dict[str, Any]]:

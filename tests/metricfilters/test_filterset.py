@@ -132,3 +132,12 @@ def test_matches_for_shares_one_decoding():
     matches = filters.matches_for(event('{"x": 1}'))
     assert [f.filter_name for f, _ in matches] == ["a", "b"]
     assert matches[0][1].document is matches[1][1].document
+
+
+def test_evaluate_reports_matches_without_datum():
+    filters = MetricFilterSet(GROUP)
+    filters.put(body("sizes", "[..., size]", "$size"))
+    filters.put(body("other", "NOPE"))
+    data, matched = filters.evaluate(event("GET big"))  # "big" is not a number
+    assert data == [] and matched == ("sizes",)
+    assert filters.default_datapoints(0, 1, {"sizes": len(matched)}) == []

@@ -99,6 +99,11 @@ USER_CASES = [
     ("{ $.users != 1 }", False),
     ("{ $.coordinates[1][0] = 2 }", True),
     ("{ $.users[*].id = 3 }", True),
+    ("{ $.actions[*] != GET }", True),  # any element: PUT differs
+    ("{ $.actions[*] != %[A-Z]% }", False),
+    ("{ $.nothing[*] NOT EXISTS }", True),
+    ("{ $.actions[*] NOT EXISTS }", False),
+    ("{ $.users[*] = 2 }", False),  # elements are objects
     ("{ $.users[*].email = \"*Doe*\" && $.actions[*] = DELETE }", True),
     ("{ $.user.* = 1 }", True),
     ("{ $.user.* = 2 }", False),
@@ -124,7 +129,7 @@ def test_user_event(pattern, expected):
 
 
 @pytest.mark.parametrize("message", [
-    "not json", "", "[1, 2]", '"a string"', "{broken", '{"a": 1', "null", "   ",
+    "not json", 'prefix {"a": 1}', "", "[1, 2]", '"a string"', "{broken", '{"a": 1', "null", "   ",
     '{"a": ' * 100_000,  # deep nesting: decoder recursion limit, no exception
 ])
 def test_non_json_messages_never_match_and_never_raise(message):
