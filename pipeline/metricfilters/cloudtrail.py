@@ -65,7 +65,7 @@ def cloudtrail_to_log_events(payload: Any, log_group_name: str, *,
     elif isinstance(payload, list):
         records = payload
     else:
-        raise CloudTrailError("CloudTrail payload must be a record or a {\"Records\": [...]} object")
+        raise CloudTrailError('CloudTrail payload must be a record or a {"Records": [...]} object')
     events = []
     for index, record in enumerate(records):
         if not isinstance(record, Mapping) or "eventTime" not in record:

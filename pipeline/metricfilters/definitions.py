@@ -60,7 +60,8 @@ def metric_filter_from_body(body: Mapping[str, Any]) -> MetricFilter:
     if not isinstance(group, str) or not group:
         raise _constraint(group, "logGroupName", "Member must not be null or empty")
     if len(group) > 512:
-        raise _constraint(group, "logGroupName", "Member must have length less than or equal to 512")
+        raise _constraint(group, "logGroupName",
+                          "Member must have length less than or equal to 512")
     if not _LOG_GROUP_RE.fullmatch(group):
         raise _constraint(group, "logGroupName",
                           "Member must satisfy regular expression pattern: [.\\-_/#A-Za-z0-9]+")
@@ -70,7 +71,8 @@ def metric_filter_from_body(body: Mapping[str, Any]) -> MetricFilter:
     if len(name) > 512:
         raise _constraint(name, "filterName", "Member must have length less than or equal to 512")
     if not _FILTER_NAME_RE.fullmatch(name):
-        raise _constraint(name, "filterName", "Member must satisfy regular expression pattern: [^:*]*")
+        raise _constraint(name, "filterName",
+                          "Member must satisfy regular expression pattern: [^:*]*")
     text = body.get("filterPattern")
     if not isinstance(text, str):
         raise _constraint(text, "filterPattern", "Member must not be null")

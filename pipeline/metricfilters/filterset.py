@@ -46,8 +46,9 @@ class MetricFilterSet:
         if not isinstance(metric_filter, MetricFilter):
             metric_filter = metric_filter_from_body(metric_filter)
         if metric_filter.log_group_name != self.log_group_name:
-            raise MetricFilterError(f"filter {metric_filter.name!r} belongs to log group "
-                                    f"{metric_filter.log_group_name!r}, not {self.log_group_name!r}")
+            raise MetricFilterError(
+                f"filter {metric_filter.name!r} belongs to log group "
+                f"{metric_filter.log_group_name!r}, not {self.log_group_name!r}")
         kept = [f for f in self._filters if f.filter_name != metric_filter.filter_name]
         candidate = (*kept, metric_filter)
         if len(candidate) > MAX_FILTERS_PER_LOG_GROUP:
@@ -94,7 +95,8 @@ class MetricFilterSet:
         """MetricDatum dicts for one log event (Timestamp = the event's timestamp, ms)."""
         return self.evaluate(log_event)[0]
 
-    def evaluate(self, log_event: Mapping[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    def evaluate(self, log_event: Mapping[str, Any]
+                 ) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
         """(data, names of the filters that matched) for one log event.
 
         A filter can match without producing a datum (non-numeric value, missing dimension);

@@ -6,14 +6,16 @@ The form is chosen by the first non-blank character: ``{`` JSON, ``[`` space-del
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Mapping
 
 from .delimited import DelimitedPattern, parse_delimited_pattern
 from .errors import FilterPatternError
-from .json_selector import MISSING, Selector, decode_json_object, parse_json_pattern, parse_selector
+from .json_selector import (MISSING, Selector, decode_json_object, parse_json_pattern,
+                            parse_selector)
 from .lexer import NUMBER_RE, Scanner
-from .regex import Regex, compile_regex
-from .terms import TermsPattern, parse_terms_pattern
+from .regex import compile_regex
+from .terms import parse_terms_pattern
 
 __all__ = ["FilterPattern", "Match", "LogMessage", "compile_filter_pattern",
            "MAX_PATTERN_CHARS"]
@@ -99,18 +101,12 @@ class Match:
         return MISSING if index is None else self.fields[index]
 
 
-_SELECTOR_CACHE: dict[str, Selector] = {}
-
-
+@functools.lru_cache(maxsize=4096)  # references come from definitions: few and reused
 def _reference_selector(reference: str) -> Selector:
-    selector = _SELECTOR_CACHE.get(reference)
-    if selector is None:
-        scanner = Scanner(reference)
-        selector = parse_selector(scanner, allow_wildcard=False)
-        if not scanner.at_end():
-            scanner.fail("unexpected text after selector")
-        if len(_SELECTOR_CACHE) < 10_000:
-            _SELECTOR_CACHE[reference] = selector
+    scanner = Scanner(reference)
+    selector = parse_selector(scanner, allow_wildcard=False)
+    if not scanner.at_end():
+        scanner.fail("unexpected text after selector")
     return selector
 
 

@@ -5,7 +5,8 @@
 * ``?term``: at least one must occur — but only when the pattern has nothing except ``?``
   terms. AWS: "If you combine "?" with other filter patterns, all question mark terms will be
   ignored", so ``?ERROR ?WARN REQUEST`` behaves as ``REQUEST``;
-* a term with characters other than letters, digits and ``_`` must be double-quoted (doc);
+* a term with characters other than letters, digits and ``_`` must be double-quoted (doc;
+  letters and digits in the Unicode sense);
   ``""`` and ``" "`` (and an empty pattern) match every message.
 """
 
@@ -15,7 +16,6 @@ from .lexer import Scanner
 
 __all__ = ["TermsPattern", "parse_terms_pattern"]
 
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
 class TermsPattern:
@@ -73,7 +73,7 @@ def _read_term(s: Scanner, prefix: str) -> str:
         end += 1
     word = text[start:end]
     for k, ch in enumerate(word):
-        if ch not in _WORD_CHARS:
+        if not (ch.isalnum() or ch == "_"):
             if ch == "'":
                 s.fail("single-quoted strings are not supported; use double quotes", start + k)
             s.fail(f"a term containing {ch!r} must be enclosed in double quotes", start + k)

@@ -104,7 +104,8 @@ class MetricTransformation:
         for key in ("metricName", "metricNamespace"):
             value = body.get(key)
             if not isinstance(value, str) or not value:
-                raise _constraint(value, f"{where}.member.{key}", "Member must not be null or empty")
+                raise _constraint(value, f"{where}.member.{key}",
+                                  "Member must not be null or empty")
             if len(value) > 255:
                 raise _constraint(value, f"{where}.member.{key}",
                                   "Member must have length less than or equal to 255")
@@ -125,7 +126,8 @@ class MetricTransformation:
         if default is not None:
             if isinstance(default, bool) or not isinstance(default, (int, float)) \
                     or not math.isfinite(default):
-                raise _constraint(default, f"{where}.member.defaultValue", "Member must be a number")
+                raise _constraint(default, f"{where}.member.defaultValue",
+                                  "Member must be a number")
             default = float(default)
 
         dims_body = body.get("dimensions") or {}
@@ -153,8 +155,9 @@ class MetricTransformation:
 
         unit = body.get("unit")
         if unit is not None and unit not in STANDARD_UNITS:
+            units = ", ".join(sorted(STANDARD_UNITS))
             raise _constraint(unit, f"{where}.member.unit",
-                              "Member must satisfy enum value set: " + ", ".join(sorted(STANDARD_UNITS)))
+                              f"Member must satisfy enum value set: {units}")
         return cls(body["metricName"], body["metricNamespace"], metric_value.strip(), default,
                    tuple(dimensions), unit, constant)
 

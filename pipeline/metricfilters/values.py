@@ -1,6 +1,7 @@
 """Right-hand sides of comparisons, shared by JSON and space-delimited patterns.
 
-Typing rule (AWS does not say how ``{ $.code = 400 }`` treats ``"400"``; see docs/metric-filters.md):
+Typing rule (AWS does not say how ``{ $.code = 400 }`` treats ``"400"``; see
+docs/metric-filters.md):
 the *pattern* decides how to compare.
 
 * a bare number (``400``, ``-1.5``, ``1e3``) compares numerically with JSON numbers and with
@@ -49,7 +50,9 @@ def as_text(candidate: Any) -> str | None:
     if isinstance(candidate, int):
         return str(candidate)
     if isinstance(candidate, float):
-        return str(int(candidate)) if candidate.is_integer() and abs(candidate) < 1e16 else repr(candidate)
+        if candidate.is_integer() and abs(candidate) < 1e16:
+            return str(int(candidate))
+        return repr(candidate)
     return None
 
 

@@ -68,7 +68,7 @@ def test_unicode_messages_are_matched_by_negated_classes_and_dot():
 # -- differential: our DFA vs Python's re on a small generated dialect --------------------
 
 _ATOMS = ["a", "b", "c", ".", "[ab]", "[^a]", "[a-c1]", "\\d", "\\w", "\\s", "\\S", "1", "-"]
-_QUANTS = ["", "", "", "*", "+", "?", "{1,2}", "{2}", "{,1}"]
+_QUANTS = ["", "", "", "*", "+", "?", "{1,2}", "{2}", "{,1}", "{0,3}", "{2,}", "{0}"]
 
 
 @st.composite
