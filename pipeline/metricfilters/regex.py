@@ -15,6 +15,8 @@ warm). The cache is bounded (:data:`_MAX_DFA_STATES`); when it overflows it is d
 bit-parallel step runs again, so the worst case stays linear in the text: O(len(text) x
 positions / machine word) with no backtracking anywhere.
 
+The cache makes a compiled pattern mutable; it is meant for one thread (an asyncio worker).
+
 Choices where AWS is silent: ``.`` does not match a newline; ``^``/``$`` are the start/end of
 the whole text (or value) and may only start/end an alternative; {m,n} counts are at most 1000
 and an expression expands to at most 4096 positions.

@@ -141,3 +141,13 @@ def test_evaluate_reports_matches_without_datum():
     data, matched = filters.evaluate(event("GET big"))  # "big" is not a number
     assert data == [] and matched == ("sizes",)
     assert filters.default_datapoints(0, 1, {"sizes": len(matched)}) == []
+
+
+def test_definitions_kind_uses_our_validator():
+    from pipeline.definitions.kinds import validate
+
+    definition = validate("PutMetricFilter", body())
+    assert definition.kind == "MetricFilter"
+    assert definition.key == "MetricFilter//app/web/errors"
+    with pytest.raises(FilterPatternError):
+        validate("PutMetricFilter", body(pattern="{ $.a IS NOT NULL }"))

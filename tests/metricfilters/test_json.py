@@ -160,3 +160,24 @@ def test_or_of_equalities_is_folded_but_keeps_semantics():
     assert pattern.matches('{"m": "C"}')
     assert not pattern.matches('{"n": "C"}')
     assert not pattern.matches('{"n": ["A"]}')
+
+
+# The numeric examples of the doc ("Using filter patterns to match terms in JSON log events").
+NUMBERS_EVENT = json.dumps({"bandwidth": 76, "latency": 45, "refreshRate": 60, "responseTime": 5,
+                            "errorCode": 400, "number": [0.001, 1000]})
+
+
+@pytest.mark.parametrize("pattern,expected", [
+    ("{ $.bandwidth > 75 }", True),
+    ("{ $.latency < 50 }", True),
+    ("{ $.refreshRate = 60 }", True),
+    ("{ $.responseTime <= 5 }", True),
+    ("{ $.errorCode = 400 }", True),
+    ("{ $.errorCode != 500 }", True),
+    ("{ $.number[0] = 1e-3 }", True),
+    ("{ $.number[1] != 1e+3 }", False),
+    ("{ $.bandwidth > 76 }", False),
+    ("{ $.latency >= +46 }", False),
+])
+def test_doc_numeric_examples(pattern, expected):
+    assert compile_filter_pattern(pattern).matches(NUMBERS_EVENT) is expected
