@@ -306,7 +306,10 @@ def _parse_or(s: Scanner):
             parts.append(_parse_and(s))
         else:
             break
-    return parts[0] if len(parts) == 1 else _Or(parts)
+    if len(parts) == 1:
+        return parts[0]
+    node = _Or(parts)
+    return node.parts[0] if len(node.parts) == 1 else node
 
 
 def _parse_and(s: Scanner):

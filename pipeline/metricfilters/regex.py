@@ -34,6 +34,7 @@ __all__ = ["Regex", "compile_regex"]
 _MAX_REPEAT = 1000  # largest m or n in {m,n}; AWS states none, 1000 keeps the vectors small
 _MAX_POSITIONS = 4_096  # character positions after expanding {m,n}; bounds the bit vectors
 _MAX_DFA_STATES = 4_096  # cached DFA states per expression before the cache is dropped
+_MAX_TRANSITIONS = 512  # cached non-ASCII transitions per state (CJK text has thousands)
 
 _LITERALS = frozenset(string.ascii_letters + string.digits + ":_#=@/;,-")
 _OPERATORS = frozenset("^$?[]{}|\\*+.")
@@ -380,7 +381,8 @@ class Regex:
         d = state.d
         nd = self._fill(((d << 1) & b) | (d & b & self._repeat) | self._restart)
         nxt = self._intern(nd)
-        state.trans[ch] = nxt
+        if len(state.trans) < _MAX_TRANSITIONS or ch < "\x80":
+            state.trans[ch] = nxt
         return nxt
 
     def search(self, text: str) -> bool:
