@@ -38,6 +38,12 @@ PERIODIC_RULES = """
     ConfigRule:
       ConfigRuleName: trail-on
       Source: {Owner: AWS, SourceIdentifier: CLOUD_TRAIL_ENABLED}
+- PutConfigRule:
+    ConfigRule:
+      ConfigRuleName: team-owner
+      Scope: {TagKey: team}
+      InputParameters: {tag1Key: owner}
+      Source: {Owner: AWS, SourceIdentifier: REQUIRED_TAGS}
 """
 
 TAG_RULE = """
@@ -212,8 +218,16 @@ def test_recorder_rules_dead_letters_and_commands(pipeline_env, start_worker, tm
 
 def test_periodic_and_new_rules_run_on_ticks(pipeline_env, start_worker, tmp_path):
     apply(PERIODIC_RULES, tmp_path, pipeline_env)
-    worker = start_worker(PIPELINE_CONFIG_TICK_INTERVAL="1", PIPELINE_CONFIG_PERIODIC_FREQUENCY_S="2")
+    recording_group = {"recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
+                       "exclusionByResourceTypes": {"resourceTypes": ["AWS::EC2::Subnet"]}}
+    worker = start_worker(PIPELINE_CONFIG_TICK_INTERVAL="1", PIPELINE_CONFIG_PERIODIC_FREQUENCY_S="2",
+                          PIPELINE_CONFIG_RECORDING_GROUP=json.dumps(recording_group))
     with Producer() as producer:
+        producer.send("config-items", item("AWS::EC2::Subnet", "subnet-1", "2024-11-25T10:00:00.000Z", 1, {}))
+        # in the scope of team-owner (tag team), then out of it: NON_COMPLIANT, then NOT_APPLICABLE
+        producer.send("config-items", item("AWS::EC2::Instance", "i-1", "2024-11-25T10:00:00.000Z", 1, {},
+                                           tags={"team": "a"}))
+        producer.send("config-items", item("AWS::EC2::Instance", "i-1", "2024-11-25T10:01:00.000Z", 2, {}))
         for vpc in ("vpc-1", "vpc-2", "vpc-3", "vpc-4"):
             producer.send("config-items", item("AWS::EC2::VPC", vpc, "2024-11-25T10:00:00.000Z", 1,
                                                {"vpcId": vpc}, tags={"owner": "me"} if vpc == "vpc-1" else None))
@@ -226,8 +240,8 @@ def test_periodic_and_new_rules_run_on_ticks(pipeline_env, start_worker, tmp_pat
     def latest(rule: str) -> dict:
         """The last evaluation per resource of a rule (one key, one partition: in order)."""
         results = {}
-        for r in read_records("compliance", count=10_000, timeout_s=2,
-                              predicate=lambda r: r["value"]["document"]["ConfigRuleName"] == rule):
+        for r in read_records("compliance", count=10_000, timeout_s=2, predicate=lambda r: (
+                r["value"]["document"]["ConfigRuleName"] == rule and not r["value"]["document"].get("Ignored"))):
             document = r["value"]["document"]
             results[document["ComplianceResourceId"]] = document["ComplianceType"]
         return results
@@ -245,6 +259,13 @@ def test_periodic_and_new_rules_run_on_ticks(pipeline_env, start_worker, tmp_pat
         "vpc-1": "COMPLIANT", "vpc-2": "NON_COMPLIANT", "vpc-3": "NON_COMPLIANT", "vpc-4": "NON_COMPLIANT"}
     # account-level: once, on the partition owning "AWS::::Account", over every partition's trails
     assert wait_for("trail-on", {ACCOUNT: "COMPLIANT"}) == {ACCOUNT: "COMPLIANT"}
+
+    assert wait_for("team-owner", {"i-1": "NOT_APPLICABLE"}) == {"i-1": "NOT_APPLICABLE"}
+    left = [r["value"]["document"] for r in read_records("compliance", count=10_000, timeout_s=2, predicate=lambda r: (
+        r["value"]["document"]["ComplianceResourceId"] == "i-1" and not r["value"]["document"].get("Ignored")))]
+    # (a tick's first run of the new rule may evaluate the first version once more)
+    assert left[0]["ComplianceType"] == "NON_COMPLIANT" and left[-1]["ComplianceType"] == "NOT_APPLICABLE"
+    assert left[-1]["Annotation"] == "the resource left the rule's scope"
 
     # periodic: evaluated again after the (overridden) frequency
     runs = read_records("compliance", count=10_000, timeout_s=2,
@@ -264,4 +285,7 @@ def test_periodic_and_new_rules_run_on_ticks(pipeline_env, start_worker, tmp_pat
             "ComplianceType": "NON_COMPLIANT", "ComplianceContributorCount": {"CappedCount": 3, "CapExceeded": False}}},
         {"ConfigRuleName": "trail-on", "Compliance": {"ComplianceType": "COMPLIANT"}},
     ]
+    snapshot = json.loads(cli("deliver-config-snapshot", env=pipeline_env).stdout)
+    recorded = {i["resourceId"] for i in snapshot["configurationItems"]}
+    assert {"vpc-1", "fl-1", "main", "i-1"} <= recorded and "subnet-1" not in recorded  # not in the recording group
     assert worker.process.poll() is None

@@ -27,6 +27,7 @@ from pipeline import topics
 from pipeline.codec import DecodeError, codec_for
 from pipeline.configitems import (
     ConfigRule,
+    RecordingGroup,
     apply_evaluation,
     aws_config_event,
     evaluate_change,
@@ -68,7 +69,11 @@ COMPLIANCE_CHANGE = "Config Rules Compliance Change"
 runtime = ConfigRuleRuntime(store)
 schedule = PeriodicSchedule(periodic_frequency_override_s())
 reference = ReferenceView()
-recording_group = recording_group_from_env()  # a bad PIPELINE_CONFIG_RECORDING_GROUP stops the start
+try:
+    recording_group = recording_group_from_env()
+except Exception as _error:  # fail closed and say so: recording the wrong types would be worse
+    log.error("PIPELINE_CONFIG_RECORDING_GROUP is not a valid recordingGroup (%s): nothing is recorded", _error)
+    recording_group = RecordingGroup(all_supported=False, resource_types=frozenset({"-"}))
 notification_limit = max_notification_bytes()
 
 item_codec = codec_for("config-items")
@@ -112,8 +117,6 @@ async def apply_and_publish(rule: ConfigRule, evaluation: Mapping[str, Any], *, 
     key = result_key(evaluation)
     update = apply_evaluation(compliance_results.get(key), evaluation, recorded_time=now_ms, account_id=account,
                               region=region, config_rule_arn=rule.arn)
-    if update.result is not None and update.ignored is None:
-        compliance_results[key] = update.result
     document = dict(evaluation, ResultRecordedTime=format_time(now_ms), AccountId=account, AwsRegion=region,
                     ConfigRuleArn=rule.arn, ComplianceChanged=update.changed)
     if update.ignored:
@@ -123,6 +126,9 @@ async def apply_and_publish(rule: ConfigRule, evaluation: Mapping[str, Any], *, 
         await publish_bus_event(aws_config_event(
             COMPLIANCE_CHANGE, update.event_detail, account=update.event_detail.get("awsAccountId") or account,
             region=region, time=now_ms, resources=[rule.arn] if rule.arn else []))
+    # stored after publishing: a crash in between republishes on replay instead of losing the output
+    if update.result is not None and update.ignored is None:
+        compliance_results[key] = update.result
 
 
 # ---------------------------------------------------------------- lookups for rules
@@ -198,8 +204,8 @@ async def record_one(event) -> None:
         return
     if decision.item is None:
         return  # a type the recording group leaves out
-    current_items[key] = decision.item
     if not decision.recorded:
+        current_items[key] = decision.item  # same state, newer capture time: nothing to publish
         return
     item = decision.item
     if item["resourceType"] in REFERENCE_TYPES:
@@ -212,6 +218,9 @@ async def record_one(event) -> None:
         ITEM_CHANGE, decision.event_detail, account=item.get("accountId"), region=item.get("awsRegion"),
         time=item["configurationItemCaptureTime"], resources=[item["arn"]] if item.get("arn") else []))
     await evaluate_change_rules(event, previous, item)
+    # stored last: a crash before this line records the item again on replay (at least once; the
+    # notification and the event ids are derived from the item, so duplicates are identical)
+    current_items[key] = item
 
 
 @app.agent(role_channel("config-items"))
