@@ -95,10 +95,12 @@ def _split_slowly(message: str, limit: int | None, last_quote: int, last_bracket
 
 
 class _Slot:
-    __slots__ = ("name", "condition", "text")
+    __slots__ = ("name", "condition", "text", "position")
 
-    def __init__(self, name: str | None, condition: Condition | None, text: str):
+    def __init__(self, name: str | None, condition: Condition | None, text: str,
+                 position: int = 0):
         self.name, self.condition, self.text = name, condition, text
+        self.position = position  # where the slot starts in the pattern, for errors
 
     def __repr__(self) -> str:
         return self.text or "<blank>"
@@ -193,7 +195,7 @@ def _parse_slot(s: Scanner):
                "two fields is not supported", other)
     if parser.bare and len(parser.names) > 1:
         s.fail("a field name inside '&&'/'||' needs an operator and a value", start)
-    return _Slot(parser.names[0][0], condition, s.text[start:s.pos].strip())
+    return _Slot(parser.names[0][0], condition, s.text[start:s.pos].strip(), start)
 
 
 def parse_delimited_pattern(s: Scanner) -> "DelimitedPattern":
@@ -224,7 +226,7 @@ def parse_delimited_pattern(s: Scanner) -> "DelimitedPattern":
     for slot in slots:
         if slot is not _ELLIPSIS and slot.name is not None:
             if slot.name in seen:
-                s.fail(f"field name {slot.name!r} is used twice", open_pos)
+                s.fail(f"field name {slot.name!r} is used twice", slot.position)
             seen.add(slot.name)
     return DelimitedPattern(slots)
 

@@ -59,7 +59,7 @@ CASES = [
     ("[a, b", "unbalanced '['", 1),
     ("[]", "empty space-delimited pattern", 1),
     ("[status_code = 4* && bytes > 1000]", "a condition across two fields is not supported", 22),
-    ("[a, a]", "field name 'a' is used twice", 1),
+    ("[a, a]", "field name 'a' is used twice", 5),
     ("[a, 'x']", "single-quoted strings are not supported", 5),
     ("[a=, b]", "expected a value after '='", 4),
     ("[1, b]", "a field name cannot be only digits", 2),
