@@ -215,6 +215,27 @@ def test_recorder_rules_dead_letters_and_commands(pipeline_env, start_worker, tm
     assert missing.returncode == 1 and "NoSuchConfigRule" in missing.stderr
     assert worker.process.poll() is None
 
+    # a new worker recovers both tables from their changelogs: the same state again records
+    # nothing, and the next change is diffed against v3 and compared with the stored COMPLIANT
+    worker.stop()
+    start_worker()
+    v4 = security_group(t(30), 5, "0.0.0.0/0", tags={"env": "prod"})
+    with Producer() as producer:
+        producer.send("config-items", security_group(t(25), 6, "10.0.0.0/8", tags={"env": "prod"}))
+        producer.send("config-items", v4)
+    history = read_records("config-history", count=4, timeout_s=60, predicate=for_resource("sg-test1"))
+    assert [h["value"]["configurationItemCaptureTime"] for h in history] == [t(0), t(10), t(20), t(30)]
+    notification = read_records("config-notifications", count=4, timeout_s=10,
+                                predicate=for_resource("sg-test1"))[-1]["value"]["document"]
+    assert set(notification["configurationItemDiff"]["changedProperties"]) == {
+        "Configuration.IpPermissions.0", "Configuration.IpPermissions.1"}
+    flipped = read_records("event-bus", count=3, timeout_s=30, predicate=lambda e: (
+        e["value"]["detail-type"] == "Config Rules Compliance Change" and e["value"]["detail"]["resourceId"] == "sg-test1"))
+    last = max((e["value"]["detail"] for e in flipped),
+               key=lambda d: d["newEvaluationResult"]["evaluationResultIdentifier"]["orderingTimestamp"])
+    assert last["oldEvaluationResult"]["complianceType"] == "COMPLIANT"
+    assert last["newEvaluationResult"]["complianceType"] == "NON_COMPLIANT"
+
 
 def test_periodic_and_new_rules_run_on_ticks(pipeline_env, start_worker, tmp_path):
     apply(PERIODIC_RULES, tmp_path, pipeline_env)
