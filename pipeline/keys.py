@@ -6,10 +6,11 @@ from typing import Any, Callable
 
 
 def metric_identity(datum: dict[str, Any]) -> str:
-    """Namespace, metric name and sorted dimensions: one metric, one partition."""
-    dimensions = ",".join(f"{d['Name']}={d['Value']}"
-                          for d in sorted(datum.get("Dimensions") or [], key=lambda d: d["Name"]))
-    return f"{datum['Namespace']}|{datum['MetricName']}|{dimensions}"
+    """Namespace, metric name and sorted dimensions: one metric, one partition, and the same
+    string the alarm engine keys its buckets with."""
+    from pipeline.alarms.model import metric_key
+
+    return metric_key(datum["Namespace"], datum["MetricName"], datum.get("Dimensions") or ())
 
 
 def resource_key(item: dict[str, Any]) -> str:

@@ -32,6 +32,11 @@ def run_worker(args) -> int:
         ensure_topics()
     from pipeline.worker.app import app
 
-    sys.argv = ["pipeline", "worker", "-l", args.loglevel]
+    import os
+
+    web_port = os.environ.get("PIPELINE_WEB_PORT")
+    # Faust's worker command starts its web server unless told not to, whatever the app says
+    web = ["--web-port", web_port] if web_port else ["--without-web"]
+    sys.argv = ["pipeline", "worker", "-l", args.loglevel, *web]
     app.main()
     return 0

@@ -1,0 +1,166 @@
+"""Metric data -> per-period buckets -> alarm evaluation, in event time and on wall-clock ticks.
+
+State lives in two changelogged tables keyed by metric (``Namespace|MetricName|dims``), the same
+key the metric-data topic is partitioned by, so the worker that owns a metric's partition owns
+its buckets and its alarms: every alarm has exactly one evaluator.
+
+When evaluation happens: each partition keeps an event-time watermark (newest datum seen). A
+datum that moves the watermark evaluates the partition's alarms at every instant of their
+cadence up to the watermark: periods close in event time, with all their data. A leader timer
+sends one tick per partition of the alarm-ticks topic; a tick evaluates up to
+``max(watermark, wall clock - PIPELINE_ALARM_WALL_LAG_S)`` (default 10 s), so a metric that
+stops arriving still moves its alarms (missing data) without any new record, and data that
+arrives later than the lag counts as missing for that evaluation, as in CloudWatch. Each
+instant is evaluated once per alarm. Ticks go through a topic because Faust tables may only be
+changed while processing an event of the partition that owns the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from pipeline import topics
+from pipeline.alarms import (AlarmState, add_value, anomaly, check_datum_time, evaluate, evaluation_times,
+                             expire_buckets, new_bucket, period_start, retention_seconds)
+from pipeline.codec import DecodeError, codec_for
+from pipeline.keys import metric_identity
+from pipeline.worker.alarm_outputs import publish_transition
+from pipeline.worker.alarm_runtime import AlarmRuntime, partition_of
+from pipeline.worker.app import app
+from pipeline.worker.channels import role_channel
+from pipeline.worker.deadletter import send_dead_letter
+from pipeline.worker.definitions import store, wait_until_loaded
+
+log = logging.getLogger(__name__)
+
+runtime = AlarmRuntime(store)
+metric_codec = codec_for("metric-data")
+MAX_CATCH_UP = 30  # evaluations per alarm per step; more would only replay a long outage
+TICK_S = float(os.environ.get("PIPELINE_ALARM_TICK_S", "10"))
+WALL_LAG_S = float(os.environ.get("PIPELINE_ALARM_WALL_LAG_S", "10"))
+
+# metric key -> {"buckets": {start: bucket}, "anomaly": model or None}
+metric_state = app.Table("alarm-metric-buckets", default=None, partitions=topics.partitions())
+# metric key -> {alarm name: {"StateValue", "StateReason", "Timestamp", "LastEvaluated"}}
+alarm_states = app.Table("alarm-states", default=None, partitions=topics.partitions())
+ticks = app.topic(f"{topics.prefix()}alarm-ticks", partitions=topics.partitions(), internal=True,
+                  key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+watermarks: dict[int, float] = {}  # partition -> newest datum time (s); rebuilt as data flows
+
+
+def _bucket_seconds(alarms) -> int:
+    return min(alarm.cadence for alarm in alarms)
+
+
+def add_datum(key: str, datum: dict, alarms) -> None:
+    entry = metric_state.get(key) or {"buckets": {}, "anomaly": None}
+    timestamp = datum["Timestamp"] / 1000
+    start = str(period_start(timestamp, _bucket_seconds(alarms)))
+    bucket = entry["buckets"].get(start) or new_bucket()
+    add_value(bucket, datum["Value"])
+    entry["buckets"][start] = bucket
+    metric_state[key] = entry
+
+
+async def evaluate_partition(partition: int, clock: float) -> None:
+    """Evaluate every alarm owned by ``partition`` at each due instant up to ``clock``."""
+    for key in runtime.metrics_of_partition(partition):
+        alarms = runtime.by_metric.get(key, [])
+        entry = metric_state.get(key) or {"buckets": {}, "anomaly": None}
+        states = dict(alarm_states.get(key) or {})
+        changed = False
+        for alarm in alarms:
+            state = states.get(alarm.name) or {"StateValue": AlarmState.INSUFFICIENT_DATA.value,
+                                               "StateReason": "Unchecked: Initial alarm creation",
+                                               "LastEvaluated": clock - alarm.cadence}
+            due = list(evaluation_times(alarm, state["LastEvaluated"] + 1, clock))[-MAX_CATCH_UP:]
+            for moment in due:
+                change = evaluate(alarm, entry["buckets"], at=moment, previous_state=state["StateValue"],
+                                  previous_reason=state["StateReason"],
+                                  anomaly_model=entry["anomaly"] if alarm.is_band_alarm else None)
+                if change is not None:
+                    state.update(StateValue=change.state.value, StateReason=change.reason,
+                                 Timestamp=change.timestamp)
+                    await publish_transition(change, alarm, alarm.actions_for(change.state))
+            if due or alarm.name not in states:
+                state["LastEvaluated"] = due[-1] if due else state["LastEvaluated"]
+                states[alarm.name] = state
+                changed = True
+        dropped = expire_buckets(entry["buckets"], clock, retention_seconds(alarms) or 3600)
+        if changed:
+            alarm_states[key] = states
+        if dropped:
+            metric_state[key] = entry
+
+
+def learn_anomaly_model(key: str, alarms, closed_before: float) -> None:
+    """Feed periods that closed to the metric's anomaly model (band alarms only)."""
+    band_alarms = [a for a in alarms if a.is_band_alarm]
+    if not band_alarms:
+        return
+    entry = metric_state.get(key)
+    model = entry["anomaly"] or anomaly.new_model()
+    learned = model.get("learned_until", 0)
+    for start, bucket in sorted(entry["buckets"].items(), key=lambda kv: int(kv[0])):
+        begin = int(start)
+        if learned <= begin and begin + _bucket_seconds(alarms) <= closed_before and bucket["SampleCount"]:
+            anomaly.update_model(model, begin, bucket["Sum"] / bucket["SampleCount"])
+            model["learned_until"] = begin + 1
+    entry["anomaly"] = model
+    metric_state[key] = entry
+
+
+@app.agent(role_channel("metric-data"))
+async def aggregate_metric_data(stream):
+    await wait_until_loaded()
+    channel = role_channel("metric-data")
+    async for event in stream.events():  # one event at a time: table writes follow its partition
+        message = event.message
+        try:
+            datum = metric_codec.decode(event.value, record_time_ms=int(message.timestamp * 1000))
+            key = metric_identity(datum)
+            problem = check_datum_time(datum["Timestamp"] / 1000, time.time())
+            if problem:
+                raise DecodeError(problem)
+        except Exception as error:
+            await send_dead_letter(event, "decode", error)
+            continue
+        if message.key != key.encode():
+            # producers that did not key by metric: route it to the metric's own partition
+            await channel.send(key=key.encode(), value=metric_codec.encode(datum))
+            continue
+        alarms = runtime.by_metric.get(key)
+        if not alarms:
+            continue  # no alarm reads this metric: nothing to keep (get-metric-statistics reads the topic)
+        try:
+            add_datum(key, datum, alarms)
+            watermark = max(watermarks.get(message.partition, 0.0), datum["Timestamp"] / 1000)
+            watermarks[message.partition] = watermark
+            learn_anomaly_model(key, alarms, watermark)
+            await evaluate_partition(message.partition, watermark)
+        except Exception as error:
+            log.exception("alarm evaluation failed on %s[%s]@%s", message.topic, message.partition, message.offset)
+            await send_dead_letter(event, "alarm-evaluation", error)
+
+
+@app.agent(ticks)
+async def evaluate_on_ticks(stream):
+    await wait_until_loaded()
+    async for event in stream.events():
+        partition = event.message.partition
+        try:
+            await evaluate_partition(partition, max(watermarks.get(partition, 0.0), time.time() - WALL_LAG_S))
+        except Exception:
+            log.exception("alarm evaluation on tick failed for partition %s", partition)
+
+
+@app.timer(interval=TICK_S, on_leader=True)
+async def send_alarm_ticks() -> None:
+    now = str(time.time()).encode()
+    for partition in range(topics.partitions()):
+        await ticks.send(key=b"tick", value=now, partition=partition)
+
+
+__all__ = ["partition_of"]

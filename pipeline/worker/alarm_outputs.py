@@ -1,0 +1,32 @@
+"""What an alarm transition produces: the state-change record, a history item, action
+messages (only when actions are enabled) and a "CloudWatch Alarm State Change" bus event."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from pipeline import topics
+from pipeline.alarms import state_change_event, state_update_item
+from pipeline.codec import codec_for
+from pipeline.worker.alarm_runtime import action_topic
+from pipeline.worker.channels import channel, role_channel
+from pipeline.worker.settings import account_id, region
+
+
+async def publish_transition(change, alarm, actions: tuple[str, ...]) -> None:
+    key = change.alarm_name.encode()
+    record = change.to_record(actions=actions, actions_enabled=alarm.actions_enabled,
+                              configuration=alarm.body)
+    encoded = codec_for("alarm-state-changes").encode(record)
+    await role_channel("alarm-state-changes").send(key=key, value=encoded)
+    for action in actions:
+        await channel(action_topic(action)).send(key=key, value=encoded)
+    now_ms = int(time.time() * 1000)
+    await role_channel("alarm-history").send(key=key, value=codec_for("alarm-history").encode(
+        {"type": "AlarmHistoryItem", "document": state_update_item(change), "time": now_ms}))
+    event = state_change_event(change, alarm, account=account_id(), region=region(),
+                               event_id=str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                                       f"{change.alarm_name}@{change.timestamp}")))
+    await channel(topics.bus_topic("default")).send(key=event["id"].encode(),
+                                                    value=codec_for("event-bus").encode(event))
