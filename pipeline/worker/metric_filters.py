@@ -34,9 +34,10 @@ class MetricFilterRuntime:
         self.sets[group] = filter_set
         self._located[name] = (group, body["filterName"])
 
-    def matches(self, log_event: dict[str, Any]):
+    def evaluate(self, log_event: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+        """(metric data, names of the filters that matched) for one log event."""
         filter_set = self.sets.get(log_event["logGroupName"])
-        return [] if filter_set is None else filter_set.matches_for(log_event)
+        return ([], ()) if filter_set is None else filter_set.evaluate(log_event)
 
 
 class DefaultValueClock:

@@ -44,9 +44,7 @@ async def apply_metric_filters(stream):
                 await send_dead_letter(event, "decode", error)
                 continue
             try:
-                matches = runtime.matches(log_event)
-                data = [d for d in (f.transformation.datum(m, log_event["timestamp"]) for f, m in matches)
-                        if d is not None]
+                data, matched = runtime.evaluate(log_event)
             except Exception as error:  # an engine bug on one record must not stop the stream
                 log.exception("metric filters failed on %s[%s]@%s", message.topic, message.partition,
                               message.offset)
@@ -54,8 +52,7 @@ async def apply_metric_filters(stream):
                 continue
             await publish_data(data)
             clock = clocks.setdefault(message.partition, DefaultValueClock())
-            clock.record(log_event["logGroupName"], log_event["timestamp"],
-                         [f.filter_name for f, _ in matches], time.time())
+            clock.record(log_event["logGroupName"], log_event["timestamp"], matched, time.time())
             await publish_data(default_data(runtime, clock.closed()))
 
 
