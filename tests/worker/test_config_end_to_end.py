@@ -144,7 +144,8 @@ def test_recorder_rules_dead_letters_and_commands(pipeline_env, start_worker, tm
     assert changes[1]["detail"] == update
 
     mine = sorted((e["value"]["detail"] for e in read_records("event-bus", count=2, timeout_s=10, predicate=lambda e: (
-        e["value"]["detail-type"] == "Config Rules Compliance Change" and e["value"]["detail"]["resourceId"] == "sg-test1"))),
+        e["value"]["detail-type"] == "Config Rules Compliance Change"
+        and e["value"]["detail"]["resourceId"] == "sg-test1"))),
         key=lambda d: d["newEvaluationResult"]["evaluationResultIdentifier"]["orderingTimestamp"])
     assert [(d["oldEvaluationResult"] or {}).get("complianceType") for d in mine] == [None, "NON_COMPLIANT"]
     assert [d["newEvaluationResult"]["complianceType"] for d in mine] == ["NON_COMPLIANT", "COMPLIANT"]
@@ -230,7 +231,8 @@ def test_recorder_rules_dead_letters_and_commands(pipeline_env, start_worker, tm
     assert set(notification["configurationItemDiff"]["changedProperties"]) == {
         "Configuration.IpPermissions.0", "Configuration.IpPermissions.1"}
     flipped = read_records("event-bus", count=3, timeout_s=30, predicate=lambda e: (
-        e["value"]["detail-type"] == "Config Rules Compliance Change" and e["value"]["detail"]["resourceId"] == "sg-test1"))
+        e["value"]["detail-type"] == "Config Rules Compliance Change"
+        and e["value"]["detail"]["resourceId"] == "sg-test1"))
     last = max((e["value"]["detail"] for e in flipped),
                key=lambda d: d["newEvaluationResult"]["evaluationResultIdentifier"]["orderingTimestamp"])
     assert last["oldEvaluationResult"]["complianceType"] == "COMPLIANT"
@@ -241,8 +243,11 @@ def test_periodic_and_new_rules_run_on_ticks(pipeline_env, start_worker, tmp_pat
     apply(PERIODIC_RULES, tmp_path, pipeline_env)
     recording_group = {"recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"},
                        "exclusionByResourceTypes": {"resourceTypes": ["AWS::EC2::Subnet"]}}
-    worker = start_worker(PIPELINE_CONFIG_TICK_INTERVAL="1", PIPELINE_CONFIG_PERIODIC_FREQUENCY_S="2",
-                          PIPELINE_CONFIG_RECORDING_GROUP=json.dumps(recording_group))
+    settings = dict(PIPELINE_CONFIG_TICK_INTERVAL="1", PIPELINE_CONFIG_PERIODIC_FREQUENCY_S="2",
+                    PIPELINE_CONFIG_RECORDING_GROUP=json.dumps(recording_group))
+    worker = start_worker(**settings)
+    # two workers, one partition each: ticks, the account partition and flow logs cross workers
+    second = start_worker("second", **settings)
     with Producer() as producer:
         producer.send("config-items", item("AWS::EC2::Subnet", "subnet-1", "2024-11-25T10:00:00.000Z", 1, {}))
         # in the scope of team-owner (tag team), then out of it: NON_COMPLIANT, then NOT_APPLICABLE
@@ -309,4 +314,4 @@ def test_periodic_and_new_rules_run_on_ticks(pipeline_env, start_worker, tmp_pat
     snapshot = json.loads(cli("deliver-config-snapshot", env=pipeline_env).stdout)
     recorded = {i["resourceId"] for i in snapshot["configurationItems"]}
     assert {"vpc-1", "fl-1", "main", "i-1"} <= recorded and "subnet-1" not in recorded  # not in the recording group
-    assert worker.process.poll() is None
+    assert worker.process.poll() is None and second.process.poll() is None
