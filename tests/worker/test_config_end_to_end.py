@@ -13,6 +13,7 @@ import pytest
 
 from pipeline import topics
 from pipeline.producer import Producer
+from pipeline.worker.config_recorder import partition_for_key
 from tests.fixtures.kafka_io import read_records
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -120,6 +121,10 @@ def test_recorder_rules_dead_letters_and_commands(pipeline_env, start_worker, tm
     history = read_records("config-history", count=3, timeout_s=60, predicate=for_resource("sg-test1"))
     assert [h["value"]["configurationItemCaptureTime"] for h in history] == [t(0), t(10), t(20)], history
     assert [h["value"]["configurationStateId"] for h in history] == ["1", "3", "4"]
+    # periodic runs find a resource's partition by murmur2 of its key, as Kafka producers do
+    everything = read_records("config-history", count=8, timeout_s=30)  # + 5 items of the data set
+    assert len({h["key"] for h in everything}) == 6
+    assert all(h["partition"] == partition_for_key(h["key"], topics.partitions()) for h in everything)
 
     notifications = read_records("config-notifications", count=3, timeout_s=10, predicate=for_resource("sg-test1"))
     assert all(n["value"]["type"] == "ConfigurationItemChangeNotification" for n in notifications)
