@@ -121,9 +121,6 @@ async def aggregate_metric_data(stream):
         try:
             datum = metric_codec.decode(event.value, record_time_ms=int(message.timestamp * 1000))
             key = metric_identity(datum)
-            problem = check_datum_time(datum["Timestamp"] / 1000, time.time())
-            if problem:
-                raise DecodeError(problem)
         except Exception as error:
             await send_dead_letter(event, "decode", error)
             continue
@@ -134,6 +131,10 @@ async def aggregate_metric_data(stream):
         alarms = runtime.by_metric.get(key)
         if not alarms:
             continue  # no alarm reads this metric: nothing to keep (get-metric-statistics reads the topic)
+        problem = check_datum_time(datum["Timestamp"] / 1000, time.time())
+        if problem:  # CloudWatch refuses such data for alarms: too old or too far ahead
+            await send_dead_letter(event, "alarm-metric-data", DecodeError(problem))
+            continue
         try:
             add_datum(key, datum, alarms)
             watermark = max(watermarks.get(message.partition, 0.0), datum["Timestamp"] / 1000)
