@@ -175,6 +175,9 @@ def compliance_results() -> dict[str, dict[str, Any]]:
 
     results: dict[str, dict[str, Any]] = {}
     for _, record in read_topic("compliance"):
+        if record.get("type") == "EvaluationDeleted":  # the rule was deleted
+            results.pop(result_key(record["document"]), None)
+            continue
         if record.get("type") != "Evaluation":
             continue
         evaluation = record["document"]

@@ -87,6 +87,7 @@ class ConfigRuleRuntime:
     def __init__(self, store: DefinitionStore | None = None) -> None:
         self.rules: dict[str, ConfigRule] = {}
         self.generation: dict[str, int] = {}
+        self.defined: set[str] = set()  # every ConfigRule definition, compiled here or not
         self._counter = 0
         if store is not None:
             store.subscribe("ConfigRule", self.on_definition)
@@ -95,7 +96,9 @@ class ConfigRuleRuntime:
         if body is None:
             self.rules.pop(name, None)
             self.generation.pop(name, None)
+            self.defined.discard(name)
             return
+        self.defined.add(name)
         try:
             rule = compile_config_rule(body)
         except Exception:  # validated on apply; a plugin missing on this worker must not stop others
@@ -188,3 +191,12 @@ class PartitionResources(Resources):
 
 def live(item: Mapping[str, Any]) -> bool:
     return not is_deleted(item)
+
+
+def result_partition(result: Mapping[str, Any], partitions: int) -> int:
+    """The partition whose worker owns a stored EvaluationResult: its resource's partition, or the
+    account partition for ``AWS::::Account`` results."""
+    qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+    if qualifier["ResourceType"] == "AWS::::Account":
+        return partition_for_key(ACCOUNT_RULES_KEY, partitions)
+    return partition_for_key(f"{qualifier['ResourceType']}/{qualifier['ResourceId']}", partitions)

@@ -272,7 +272,8 @@ def test_periodic_and_new_rules_run_on_ticks(pipeline_env, start_worker, tmp_pat
         """The last evaluation per resource of a rule (one key, one partition: in order)."""
         results = {}
         for r in read_records("compliance", count=10_000, timeout_s=2, predicate=lambda r: (
-                r["value"]["document"]["ConfigRuleName"] == rule and not r["value"]["document"].get("Ignored"))):
+                r["value"]["type"] == "Evaluation" and r["value"]["document"]["ConfigRuleName"] == rule
+                and not r["value"]["document"].get("Ignored"))):
             document = r["value"]["document"]
             results[document["ComplianceResourceId"]] = document["ComplianceType"]
         return results
@@ -308,6 +309,13 @@ def test_periodic_and_new_rules_run_on_ticks(pipeline_env, start_worker, tmp_pat
     apply(TAG_RULE, tmp_path, pipeline_env, "tags.yaml")
     expected_tags = {"vpc-1": "COMPLIANT", "vpc-2": "NON_COMPLIANT", "vpc-3": "NON_COMPLIANT", "vpc-4": "NON_COMPLIANT"}
     assert wait_for("owner-tag", expected_tags) == expected_tags
+
+    # DeleteConfigRule deletes its evaluation results (at the next tick)
+    assert cli("delete", "ConfigRule", "team-owner", env=pipeline_env).returncode == 0
+    gone = read_records("compliance", count=1, timeout_s=20,
+                        predicate=lambda r: r["value"]["type"] == "EvaluationDeleted")
+    assert [g["value"]["document"] for g in gone] == [
+        {"ConfigRuleName": "team-owner", "ComplianceResourceType": "AWS::EC2::Instance", "ComplianceResourceId": "i-1"}]
 
     described = cli("describe-compliance-by-config-rule", "--config-rule-names", "flow-logs", "trail-on",
                     env=pipeline_env)

@@ -55,6 +55,7 @@ from pipeline.worker.config_recorder import (
     max_notification_bytes,
     partition_for_key,
     periodic_frequency_override_s,
+    result_partition,
     recording_group_from_env,
     tick_interval_s,
 )
@@ -301,6 +302,22 @@ async def tick_partition(event, partition: int, now_ms: int) -> None:
                 await send_dead_letter(event, "config-rule", error)
 
 
+async def forget_deleted_rules(partition: int) -> None:
+    """DeleteConfigRule deletes the rule's evaluation results: drop them from this partition's
+    table and say so on the compliance topic (the commands rebuild from it)."""
+    count = topics.partitions()
+    for key, result in list(compliance_results.items()):
+        if result is None:
+            continue
+        qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+        if qualifier["ConfigRuleName"] in runtime.defined or result_partition(result, count) != partition:
+            continue
+        await publish_document(compliance_channel, compliance_codec, key, "EvaluationDeleted", {
+            "ConfigRuleName": qualifier["ConfigRuleName"], "ComplianceResourceType": qualifier["ResourceType"],
+            "ComplianceResourceId": qualifier["ResourceId"]})
+        del compliance_results[key]
+
+
 @app.agent(ticks)
 async def run_periodic_rules(stream):
     await wait_until_loaded()
@@ -310,6 +327,7 @@ async def run_periodic_rules(stream):
         except (ValueError, KeyError, TypeError):
             now_ms = _now_ms()
         try:
+            await forget_deleted_rules(event.message.partition)
             await tick_partition(event, event.message.partition, now_ms)
         except Exception:
             log.exception("periodic config rules failed on partition %s", event.message.partition)
