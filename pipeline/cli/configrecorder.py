@@ -155,10 +155,13 @@ def deliver_config_snapshot(args) -> int:
             raise SnapshotDeliveryError(f"cannot write {args.output}: {error.strerror}") from None
     elif args.topic:
         from pipeline import topics
+        from pipeline.admin import ensure_topics
         from pipeline.producer import Producer
 
+        name = topics.target_topic(args.topic)
+        ensure_topics([name])  # brokers may not create topics on first write
         with Producer(encoding="json") as producer:
-            producer.send(topics.target_topic(args.topic), document, key=document["configSnapshotId"])
+            producer.send(name, document, key=document["configSnapshotId"])
     else:
         print_json(document)
         return 0

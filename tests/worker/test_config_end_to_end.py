@@ -202,6 +202,11 @@ def test_recorder_rules_dead_letters_and_commands(pipeline_env, start_worker, tm
     assert current[(SG, "sg-test1")]["configurationItemCaptureTime"] == t(20)
     assert {(SG, "sg-3f1fef43"), (SG, "sg-1d56fc66"), ("AWS::EC2::Volume", "vol-a416b170")} <= set(current)
 
+    published = cli("deliver-config-snapshot", "--topic", "snapshots", env=pipeline_env)
+    assert published.returncode == 0, published.stderr
+    on_topic = read_records(topics.target_topic("snapshots"), count=1, timeout_s=10)
+    assert on_topic[0]["value"]["configSnapshotId"] == snapshot["configSnapshotId"]
+
     described = cli("describe-compliance-by-config-rule", env=pipeline_env)
     assert described.returncode == 0, described.stderr
     assert json.loads(described.stdout) == {"ComplianceByConfigRules": [{
