@@ -184,13 +184,13 @@ class MetricDatumAdapter(Adapter):
 class BusEventAdapter(Adapter):
     def to_avro(self, value: Record) -> Record:
         return {
-            "version": value.get("version", "0"),
+            "version": value.get("version") or "0",
             "id": value["id"],
             "detail_type": value["detail-type"],
             "source": value["source"],
-            "account": value.get("account", ""),
+            "account": value.get("account") or "",
             "time": value["time"],
-            "region": value.get("region", ""),
+            "region": value.get("region") or "",
             "resources": list(value.get("resources") or []),
             "detail": json.dumps(value.get("detail", {}), separators=(",", ":")),
             "replay_name": value.get("replay-name"),
