@@ -1,10 +1,15 @@
 """Delivering matched events to rule targets, with EventBridge's RetryPolicy and dead letters.
 
-A delivery that fails with a retriable error is written to the target-retries topic with its
-due time (exponential backoff with jitter) and tried again by its own agent, so a slow target
-never holds up the bus. A delivery whose retries are exhausted, or that failed for good, goes to
-the target's DeadLetterConfig topic, or to the pipeline's dead-letter topic when it has none
-(EventBridge would drop it; here nothing is lost).
+The decisions are pipeline.eventbus.retry's (pure): whether a failed attempt is retried, when,
+and which attributes a dead letter carries. This module only turns a Kafka failure into an
+ERROR_CODE, reads the clock and the random source, and writes to topics:
+
+* a retriable failure is written to the target-retries topic with its due time and tried again
+  by its own agent (pipeline.worker.agents.eventbus), so a slow target never holds up the bus;
+* a failure that is not retriable, or whose RetryPolicy is exhausted, goes to the target's
+  DeadLetterConfig topic, or to the pipeline's dead-letter topic when it has none (EventBridge
+  would drop it; here nothing is lost). The AWS message attributes (RULE_ARN, TARGET_ARN,
+  ERROR_CODE, ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS) are Kafka headers.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from typing import Any
 from pipeline import topics
 from pipeline.codec import TopicCodec, codec_for
 from pipeline.eventbus.input import render_target_input
-from pipeline.worker.channels import channel, role_channel
+from pipeline.eventbus.retry import RetryDecision, dead_letter_attributes, decide_retry
+from pipeline.worker.app import app
+from pipeline.worker.channels import channel
 from pipeline.worker.deadletter import dead_letter_record
 from pipeline.worker.event_rules import rule_arn
 
@@ -28,8 +35,10 @@ log = logging.getLogger(__name__)
 
 delivery_codec = TopicCodec("target_delivery")  # every target topic carries this schema
 
-DEFAULT_RETRY_ATTEMPTS = 185
-DEFAULT_MAX_AGE_S = 86_400
+# Failures no number of attempts can fix: the same rendered bytes stay too large, the same
+# template stays invalid. retry.NON_RETRIABLE holds AWS's own codes (NO_PERMISSIONS, NO_RESOURCE,
+# RESOURCE_ALREADY_EXISTS); these are the worker's, decided before decide_retry is asked.
+PERMANENT = frozenset({"PAYLOAD_TOO_LARGE", "INPUT_TRANSFORMATION_FAILED", "INVALID_REQUEST"})
 
 
 @dataclass
@@ -39,7 +48,7 @@ class Delivery:
     rule: str
     target: dict[str, Any]
     source: tuple[str, int, int]  # topic, partition, offset of the event on its bus
-    attempt: int = 1
+    attempt: int = 1  # 1 = the first delivery; retries made = attempt - 1
     first_attempt_ms: int = 0
 
     def to_document(self, due_ms: int, error: str) -> dict[str, Any]:
@@ -55,27 +64,69 @@ class Delivery:
 
 
 class DeliveryError(Exception):
-    def __init__(self, code: str, message: str, retriable: bool) -> None:
+    """A failed attempt as EventBridge reports it: an ERROR_CODE and a message."""
+
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-        self.retriable = retriable
 
 
 def classify(error: BaseException) -> DeliveryError:
-    """EventBridge-style ERROR_CODE and whether another attempt can help."""
+    """The EventBridge-style ERROR_CODE of a failed attempt (retriability is decided elsewhere)."""
     if isinstance(error, DeliveryError):
         return error
     name = type(error).__name__
     message = f"{name}: {error}"
     if "Authorization" in name:
-        return DeliveryError("NO_PERMISSIONS", message, False)
+        return DeliveryError("NO_PERMISSIONS", message)
     if name in ("InvalidTopicError", "UnknownTopicOrPartitionError"):
-        return DeliveryError("NO_RESOURCE", message, name == "UnknownTopicOrPartitionError")
+        return DeliveryError("NO_RESOURCE", message)
     if name in ("MessageSizeTooLargeError", "RecordTooLargeError"):
-        return DeliveryError("PAYLOAD_TOO_LARGE", message, False)
+        return DeliveryError("PAYLOAD_TOO_LARGE", message)
     if "Timeout" in name or "TimedOut" in name:
-        return DeliveryError("TIMEOUT", message, True)
-    return DeliveryError("DELIVERY_FAILED", message, bool(getattr(error, "retriable", False)))
+        return DeliveryError("TIMEOUT", message)
+    if "Throttl" in name or "Quota" in name:
+        return DeliveryError("THROTTLING", message)
+    if getattr(error, "retriable", True) is False:  # kafka errors say whether a retry can help
+        return DeliveryError("INVALID_REQUEST", message)
+    return DeliveryError("DELIVERY_FAILED", message)
+
+
+def decide(delivery: Delivery, failure: DeliveryError, now_ms: int, random_fraction: float) -> RetryDecision:
+    """Retry (and when) or give up (and why) after ``delivery``'s attempt failed with ``failure``."""
+    if failure.code in PERMANENT:
+        return RetryDecision(retry=False)
+    return decide_retry(delivery.target.get("RetryPolicy"), attempts_made=delivery.attempt - 1,
+                        event_age_s=max(0, now_ms - delivery.first_attempt_ms) / 1000,
+                        error_code=failure.code, random_fraction=random_fraction)
+
+
+_tracked: set[str] = set()
+
+
+async def producing_channel(name: str):
+    """``channel(name)``, after making sure the producer's metadata keeps tracking the topic.
+
+    aiokafka only tracks a topic it had to look up: one it first found in the all-topics metadata
+    it fetched at start is dropped from the metadata as soon as any other topic is looked up
+    (``_topics`` then holds only that one), and batches for the dropped topic wait for a partition
+    leader forever. Seen here as archive and target records that never left the worker once an
+    auto-created target topic had been looked up. Adding the topic explicitly keeps it.
+    """
+    if name not in _tracked:
+        try:
+            client = app.producer._ensure_producer().client
+        except Exception:  # not the aiokafka driver, or not started: nothing to work around
+            client = None
+        if client is not None:
+            await client.add_topic(name)
+        _tracked.add(name)
+    return channel(name)
+
+
+def target_arn(delivery: Delivery) -> str:
+    arn = delivery.target["Arn"]
+    return arn if arn.startswith("kafka:") else f"kafka:{arn}"
 
 
 def render(delivery: Delivery) -> bytes:
@@ -84,7 +135,7 @@ def render(delivery: Delivery) -> bytes:
         text = render_target_input(delivery.target, delivery.event, rule_name=delivery.rule,
                                    rule_arn=rule_arn(delivery.bus, delivery.rule))
     except Exception as error:
-        raise DeliveryError("INPUT_TRANSFORMATION_FAILED", f"{type(error).__name__}: {error}", False) from None
+        raise DeliveryError("INPUT_TRANSFORMATION_FAILED", f"{type(error).__name__}: {error}") from None
     return delivery_codec.encode({
         "input": text, "ruleName": delivery.rule, "eventBusName": delivery.bus,
         "targetId": delivery.target["Id"], "eventId": delivery.event.get("id", ""),
@@ -92,38 +143,33 @@ def render(delivery: Delivery) -> bytes:
 
 
 async def send(delivery: Delivery):
-    """Start one attempt; returns the future of the broker's acknowledgement."""
+    """Start one attempt; returns the future of the broker's acknowledgement.
+
+    Every send here passes ``force=True``: inside an agent Faust would otherwise *attach* the
+    message to the event being processed and publish it only when that event is acknowledged
+    (faust "attachments"), so awaiting its acknowledgement in the same batch could wait forever.
+    """
     value = render(delivery)
     target_topic = topics.target_topic(delivery.target["Arn"])
-    return await channel(target_topic).send(key=delivery.event.get("id", "").encode(), value=value)
-
-
-def backoff_s(attempt: int) -> float:
-    return min(60.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+    target = await producing_channel(target_topic)
+    return await target.send(key=delivery.event.get("id", "").encode(), value=value, force=True)
 
 
 async def settle(delivery: Delivery, error: BaseException) -> None:
     """After a failed attempt: schedule the next one, or give up to a dead-letter topic."""
     failure = classify(error)
-    policy = delivery.target.get("RetryPolicy") or {}
-    max_attempts = policy.get("MaximumRetryAttempts", DEFAULT_RETRY_ATTEMPTS)
-    max_age_ms = policy.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE_S) * 1000
     now_ms = int(time.time() * 1000)
-    due_ms = now_ms + int(backoff_s(delivery.attempt) * 1000)
-    exhausted = None
-    if failure.retriable:
-        if delivery.attempt > max_attempts:  # attempt 1 is not a retry
-            exhausted = "MaximumRetryAttempts"
-        elif due_ms - delivery.first_attempt_ms > max_age_ms:
-            exhausted = "MaximumEventAgeInSeconds"
-        else:
-            document = delivery.to_document(due_ms, str(failure))
-            await role_channel("target-retries").send(
-                key=delivery.event.get("id", "").encode(),
-                value=codec_for("target-retries").encode(
-                    {"type": "TargetRetry", "document": document, "time": now_ms}))
-            return
-    await dead_letter(delivery, failure, exhausted)
+    decision = decide(delivery, failure, now_ms, random.random())
+    if decision.retry:
+        due_ms = now_ms + int(decision.delay_s * 1000)
+        document = delivery.to_document(due_ms, f"{failure.code}: {failure}")
+        retries = await producing_channel(topics.topic_name("target-retries"))
+        await retries.send(
+            key=delivery.event.get("id", "").encode(),
+            value=codec_for("target-retries").encode(
+                {"type": "TargetRetry", "document": document, "time": now_ms}), force=True)
+        return
+    await dead_letter(delivery, failure, decision.exhausted)
 
 
 async def dead_letter(delivery: Delivery, failure: DeliveryError, exhausted: str | None) -> None:
@@ -135,20 +181,15 @@ async def dead_letter(delivery: Delivery, failure: DeliveryError, exhausted: str
         offset=offset, stage=f"target {delivery.rule}/{delivery.target['Id']}",
         error=RuntimeError(f"{failure.code}: {failure}"))
     record["errorType"] = failure.code
-    headers = {
-        "RULE_ARN": rule_arn(delivery.bus, delivery.rule),
-        "TARGET_ARN": delivery.target["Arn"] if delivery.target["Arn"].startswith("kafka:") else f"kafka:{delivery.target['Arn']}",
-        "ERROR_CODE": failure.code,
-        "ERROR_MESSAGE": str(failure),
-        "RETRY_ATTEMPTS": str(delivery.attempt - 1),
-    }
-    if exhausted:
-        headers["EXHAUSTED_RETRY_CONDITION"] = exhausted
-    log.warning("target %s of rule %s gave up on event %s: %s", delivery.target["Id"], delivery.rule,
-                delivery.event.get("id"), failure)
-    await channel(destination).send(key=delivery.event.get("id", "").encode(),
+    headers = dead_letter_attributes(
+        rule_arn=rule_arn(delivery.bus, delivery.rule), target_arn=target_arn(delivery),
+        error_code=failure.code, error_message=str(failure), exhausted=exhausted,
+        retry_attempts=delivery.attempt - 1)
+    log.warning("target %s of rule %s gave up on event %s after %d retries: %s", delivery.target["Id"],
+                delivery.rule, delivery.event.get("id"), delivery.attempt - 1, failure)
+    await (await producing_channel(destination)).send(key=delivery.event.get("id", "").encode(),
                                     value=codec_for("dead-letters").encode(record),
-                                    headers={k: v.encode() for k, v in headers.items()})
+                                    headers={k: v.encode() for k, v in headers.items()}, force=True)
 
 
 async def attempt_all(deliveries: list[Delivery]) -> None:

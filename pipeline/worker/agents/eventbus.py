@@ -4,12 +4,22 @@ One agent follows every bus topic: the default bus and the custom buses named in
 ``PIPELINE_EVENT_BUSES`` (comma-separated; topic ``event-bus.<name>``). A new custom bus needs a
 worker restart: Faust's pattern subscriptions did not subscribe next to named topics here.
 Deliveries and their retries are in pipeline.worker.deliveries; scheduled rules fire from a
-leader-only timer.
+leader-only timer. Events kept by an archive (pipeline.worker.agents.archives) are written to the
+archive's topic before their deliveries start. A replayed event (``replay-name`` set) whose bus
+record carries the ``pipeline-replay-filter-arns`` header goes only to the rules listed there
+(StartReplay's Destination.FilterArns).
+
+``PIPELINE_SCHEDULE_MINUTE_S`` (tests and demos only) sets how many wall-clock seconds a
+schedule minute lasts for ``rate(...)`` rules: with 2, ``rate(1 minute)`` fires every 2 seconds
+(ticks at multiples of the scaled period since the epoch). ``cron(...)`` ignores it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import math
 import os
 import time
 import uuid
@@ -17,12 +27,14 @@ from datetime import datetime, timezone
 
 from pipeline import topics
 from pipeline.codec import DecodeError, codec_for
-from pipeline.eventbus import parse_schedule, scheduled_event
+from pipeline.eventbus import Rate, parse_schedule, scheduled_event
+from pipeline.cli.events import REPLAY_FILTER_HEADER, archive_topic
+from pipeline.worker.agents import archives as archive_agent
 from pipeline.worker.app import app
 from pipeline.worker.channels import role_channel
 from pipeline.worker.deadletter import send_dead_letter
 from pipeline.worker.definitions import store, wait_until_loaded
-from pipeline.worker.deliveries import Delivery, attempt_all, settle
+from pipeline.worker.deliveries import Delivery, attempt_all, producing_channel
 from pipeline.worker.event_rules import EventRuleRuntime, rule_arn
 from pipeline.worker.settings import account_id, region
 
@@ -42,11 +54,41 @@ def bus_of(topic: str) -> str:
     return "default" if topic == _default_bus else topic[len(_default_bus) + 1:]
 
 
+def _header(message, name: str) -> bytes | None:
+    headers = message.headers or ()
+    items = headers.items() if isinstance(headers, dict) else headers
+    for key, value in items:
+        if key == name:
+            return value
+    return None
+
+
+def replay_filter(message, bus_event: dict) -> set[str] | None:
+    """The rule ARNs a replayed event may reach (None: every matching rule)."""
+    if "replay-name" not in bus_event:
+        return None
+    raw = _header(message, REPLAY_FILTER_HEADER)
+    return None if not raw else set(json.loads(raw))
+
+
+async def archive(bus: str, bus_event: dict) -> list:
+    """Write the event to every archive of its bus that keeps it; the acknowledgement futures."""
+    names = archive_agent.archives.matching(bus, bus_event)
+    if not names:
+        return []
+    value = bus_codec.encode(bus_event)
+    return [await (await producing_channel(archive_topic(name))).send(key=bus_event["id"].encode(), value=value,
+                                                                      force=True)
+            for name in names]
+
+
 @app.agent(bus_topics)
 async def route_bus_events(stream):
     await wait_until_loaded()
+    await archive_agent.wait_until_loaded()
     async for events in stream.take_events(200, within=0.1):
         deliveries = []
+        archived = []
         for event in events:
             message = event.message
             try:
@@ -57,6 +99,10 @@ async def route_bus_events(stream):
             bus = bus_of(message.topic)
             try:
                 matched = runtime.deliveries(bus, bus_event)
+                allowed = replay_filter(message, bus_event)
+                if allowed is not None:
+                    matched = [(rule, target) for rule, target in matched if rule_arn(bus, rule) in allowed]
+                archived.extend(await archive(bus, bus_event))
             except Exception as error:
                 log.exception("rule matching failed on %s[%s]@%s", message.topic, message.partition, message.offset)
                 await send_dead_letter(event, "event-pattern", error)
@@ -67,6 +113,8 @@ async def route_bus_events(stream):
                                        first_attempt_ms=now_ms)
                               for rule, target in matched)
         await attempt_all(deliveries)
+        if archived:  # on the archive before the batch's offsets can be committed
+            await asyncio.gather(*archived)
 
 
 @app.agent(role_channel("target-retries"))
@@ -83,33 +131,40 @@ async def retry_target_deliveries(stream):
         if wait_s > 0:
             await app.sleep(wait_s)  # holds only this retry partition, never a bus
         delivery.attempt += 1
-        await _retry(delivery)
-
-
-async def _retry(delivery: Delivery) -> None:
-    from pipeline.worker.deliveries import send
-
-    try:
-        await (await send(delivery))
-    except Exception as error:
-        await settle(delivery, error)
+        await attempt_all([delivery])  # a failure is settled again: the next retry or a dead letter
 
 
 _last_tick: dict[str, datetime] = {}
+MINUTE_S = float(os.environ.get("PIPELINE_SCHEDULE_MINUTE_S", "60"))
 
 
-@app.timer(interval=1.0, on_leader=True)
+def next_tick(schedule, last: datetime) -> datetime | None:
+    """The first fire time after ``last``; rate(...) periods scaled by PIPELINE_SCHEDULE_MINUTE_S."""
+    if MINUTE_S == 60 or not isinstance(schedule, Rate):
+        return schedule.next_after(last)
+    period = schedule.seconds / 60 * MINUTE_S
+    return datetime.fromtimestamp((math.floor(last.timestamp() / period) + 1) * period, tz=timezone.utc)
+
+
+@app.timer(interval=min(1.0, MINUTE_S / 4))
 async def fire_scheduled_rules() -> None:
     """One "Scheduled Event" per tick of each scheduled rule, from the leader only.
 
-    Event ids are derived from rule and tick, so if leadership moves mid-tick a repeat carries
-    the same id and consumers can drop it.
+    A worker that is not the leader forgets its ticks, so a worker that becomes leader (again)
+    starts counting at the time it first runs this timer as leader: it never catches up on ticks
+    another leader fired, and a tick that fell between the old leader's last run and then is
+    skipped. Event ids are derived from rule and tick, so if
+    two workers both fire a tick around a leadership change, the repeat carries the same id and
+    consumers can drop it.
     """
+    if not app.is_leader():
+        _last_tick.clear()
+        return
     now = datetime.now(timezone.utc)
     for name, body in runtime.scheduled_rules():
         schedule = parse_schedule(body["ScheduleExpression"])
         last = _last_tick.setdefault(name, now)
-        tick = schedule.next_after(last)
+        tick = next_tick(schedule, last)
         if tick is None or tick > now:
             continue
         _last_tick[name] = tick
