@@ -19,7 +19,8 @@ async def publish_transition(change, alarm, actions: tuple[str, ...]) -> None:
     record = change.to_record(actions=actions, actions_enabled=alarm.actions_enabled,
                               configuration=alarm.body)
     encoded = codec_for("alarm-state-changes").encode(record)
-    await role_channel("alarm-state-changes").send(key=key, value=encoded)
+    # wait for the broker's acknowledgement: a transition is rare and must not be lost silently
+    await (await role_channel("alarm-state-changes").send(key=key, value=encoded))
     for action in actions:
         await channel(action_topic(action)).send(key=key, value=encoded)
     now_ms = int(time.time() * 1000)
