@@ -172,6 +172,7 @@ async def fire_scheduled_rules() -> None:
         arn = rule_arn(bus, rule)
         event = scheduled_event(rule_arn=arn, time=tick, account=account_id(), region=region(),
                                 event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{arn}@{tick.isoformat()}")))
+        log.info("scheduled rule %s fired for %s", name, event["time"])
         # a scheduled event goes straight to its own rule's targets, as in EventBridge
         await attempt_all([Delivery(event=event, bus=bus, rule=rule, target=target,
                                     source=(topics.bus_topic(bus), -1, -1),
