@@ -6,9 +6,12 @@ against a baseline measured in the same run on the same data, so machines can be
 * aggregation: datapoints/s for ``periods.add_value`` (exact aggregates + quantile sketch) into
   60 s buckets, against ``sum()`` over the same values and against a plain Python loop that only
   keeps count and sum per bucket;
-* evaluation: evaluations/s for 1,000 alarms (mixed N, M, operators, statistics incl. p99,
-  missing data), each evaluated at 10 consecutive minutes over its bucket table, against a
-  baseline that takes the same window's per-period sums and compares them with the threshold.
+* evaluation: evaluations/s for 10,000 alarms (mixed N, M, operators, statistics incl. p99,
+  missing data), each evaluated at consecutive minutes over its bucket table, against a
+  baseline that takes the same window's per-period sums and compares them with the threshold;
+* memory: bytes per active metric series as the worker keeps it (the series' buckets for its
+  alarm's evaluation range, as plain dicts with the quantile sketch, and the size of its JSON
+  changelog value), for 100,000 series, against a baseline that keeps one float per bucket.
 
 Results also go to ``bench/results/alarms.json``.
 """
@@ -140,6 +143,46 @@ def bench_evaluation(alarm_count: int, steps: int) -> dict[str, float]:
     }
 
 
+def bench_memory(series: int, buckets_per_series: int = 5, samples: int = 4) -> dict[str, float]:
+    import tracemalloc
+
+    rng = random.Random(3)
+
+    def build_engine():
+        table = {}
+        for n in range(series):
+            entry = {"buckets": {}, "anomaly": None}
+            for b in range(buckets_per_series):
+                bucket = new_bucket()
+                for _ in range(samples):
+                    add_value(bucket, rng.lognormvariate(3, 1))
+                entry["buckets"][str(EPOCH + b * 60)] = bucket
+            table[f"Bench|Latency|Host=h{n}"] = entry
+        return table
+
+    def build_baseline():
+        return {f"Bench|Latency|Host=h{n}": [rng.random() for _ in range(buckets_per_series)] for n in range(series)}
+
+    sizes = {}
+    for name, build in (("engine", build_engine), ("baseline", build_baseline)):
+        tracemalloc.start()
+        table = build()
+        sizes[name] = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        if name == "engine":
+            sample = json.dumps(next(iter(table.values())))
+        del table
+    return {
+        "series": series,
+        "buckets_per_series": buckets_per_series,
+        "bytes_per_series": sizes["engine"] / series,
+        "baseline_bytes_per_series": sizes["baseline"] / series,
+        "ratio_to_baseline": sizes["engine"] / sizes["baseline"],
+        "changelog_json_bytes_per_series": len(sample),
+        "megabytes_per_100k_series": sizes["engine"] / series * 100_000 / 1e6,
+    }
+
+
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     started = time.perf_counter()
@@ -147,11 +190,16 @@ def main(argv: list[str]) -> int:
     print(f"aggregation: {aggregation['datapoints_per_s']:,.0f} datapoints/s into 60 s buckets (sketch + exact); "
           f"sum() {aggregation['baseline_sum_per_s']:,.0f}/s (x{aggregation['ratio_to_sum']:.0f} slower), "
           f"count+sum loop {aggregation['baseline_loop_per_s']:,.0f}/s (x{aggregation['ratio_to_loop']:.1f} slower)")
-    evaluation = bench_evaluation(1000, 3 if quick else 10)
+    evaluation = bench_evaluation(1000 if quick else 10_000, 3)
     print(f"evaluation: {evaluation['evaluations_per_s']:,.0f} evaluations/s over {evaluation['alarms']} alarms; "
           f"threshold-on-sums baseline {evaluation['baseline_per_s']:,.0f}/s "
           f"(x{evaluation['ratio_to_baseline']:.1f} slower)")
-    result = {"aggregation": aggregation, "evaluation": evaluation, "python": sys.version.split()[0],
+    memory = bench_memory(10_000 if quick else 100_000)
+    print(f"memory: {memory['bytes_per_series']:,.0f} bytes per active series ({memory['buckets_per_series']} buckets "
+          f"with sketches; {memory['megabytes_per_100k_series']:,.0f} MB per 100,000 series); one float per bucket "
+          f"{memory['baseline_bytes_per_series']:,.0f} bytes (x{memory['ratio_to_baseline']:.1f}); changelog value "
+          f"{memory['changelog_json_bytes_per_series']:,} bytes of JSON")
+    result = {"aggregation": aggregation, "evaluation": evaluation, "memory": memory, "python": sys.version.split()[0],
               "seconds": time.perf_counter() - started}
     out = Path(__file__).resolve().parent / "results" / "alarms.json"
     out.parent.mkdir(exist_ok=True)
