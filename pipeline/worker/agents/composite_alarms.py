@@ -219,11 +219,19 @@ async def evaluate_composites(stream):
 # ---- timers ----------------------------------------------------------------------------------
 
 
+_ticked: set[str] = set()  # composites the leader ticked last time: a deleted one gets one more tick
+
+
 @app.timer(interval=TICK_S, on_leader=True)
 async def send_composite_ticks() -> None:
+    """One tick per composite; a composite deleted since the last run gets a last tick, so its
+    entry is dropped (a composite put again later starts from INSUFFICIENT_DATA)."""
+    global _ticked
     now = time.time()
-    for name in list(runtime.composites):
+    names = set(runtime.composites)
+    for name in sorted(names | _ticked):
         await inputs.send(key=name.encode(), value=_input("tick", Timestamp=now))
+    _ticked = names
 
 
 _synced: dict[str, tuple] = {}  # composite name -> fingerprint its children's states were replayed for
