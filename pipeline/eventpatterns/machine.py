@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from pipeline.eventpatterns.compiler import CompiledPattern, Slot, compile_pattern
 from pipeline.eventpatterns.flatten import PathFilter, flatten
@@ -339,6 +339,7 @@ class Machine:
                     target = negative if type(matcher) is AnythingBut else positive
                     target.setdefault(key.path, {}).setdefault(matcher, []).append(number)
         self.unconditional = unconditional
+        self.needles = _needles(rules.values())
         # a branch whose key slot is its only slot matches on a key hit (an unconditional branch
         # has no key, so all its slots are checks and it is never "simple")
         self.branch_simple = [not checks for checks in self.branch_checks]
@@ -410,6 +411,26 @@ class Machine:
         names = self.rule_names
         return [names[r] for r in sorted(matched)], work
 
+    def match_text(self, text: str, loads: Callable[[str], Any]) -> tuple[list[str], int]:
+        """``match(loads(text))``, skipping the parse when the text cannot match (see _needles)."""
+        needles = self.needles
+        if needles is not None and "\\" not in text:
+            exact, folded = needles
+            for needle in exact:
+                if needle in text:
+                    break
+            else:  # no case-sensitive needle in the text
+                if not folded:
+                    return [], 0
+                if text.isascii():
+                    lowered = text.lower()
+                    for needle in folded:
+                        if needle in lowered:
+                            break
+                    else:
+                        return [], 0
+        return self.match(loads(text))
+
     def _verify(self, branch: int, key_trails: list | None, by_path: dict, memo: dict,
                 arrays: bool) -> tuple[bool, int]:
         """Do the branch's other slots hold (and, with arrays, consistently)? (holds, work)."""
@@ -440,6 +461,61 @@ class Machine:
             return True, work
         sets.sort(key=len)
         return _consistent(sets, 0, {}), work
+
+
+_MAX_NEEDLES = 16  # beyond this, scanning the text for each needle costs more than it saves
+
+
+def _slot_needles(slot: Slot) -> tuple[list[str], list[str]] | None:
+    """Substrings, one of which the JSON text of any event matching ``slot`` must contain.
+
+    Only for string matchers: a string leaf ``v`` is written ``"v"`` in a JSON text without a
+    backslash (no escapes), so exact ``s`` needs ``"s"``, prefix ``"s``, suffix ``s"``, a wildcard
+    its literal head or tail. Ignore-case needles are searched in ``text.lower()``, and only in
+    ASCII texts (where lower() is per character, as in ``Prefix.test`` and friends).
+    """
+    if slot.absent_ok:
+        return None
+    exact: list[str] = []
+    folded: list[str] = []
+    for matcher in slot.matchers:
+        kind = type(matcher)
+        if kind is Exact and isinstance(matcher.value, str):
+            exact.append(f'"{matcher.value}"')
+        elif kind is Prefix and matcher.text:
+            (folded if matcher.ignore_case else exact).append(
+                f'"{matcher.text.lower()}' if matcher.ignore_case else f'"{matcher.text}')
+        elif kind is Suffix and matcher.text:
+            (folded if matcher.ignore_case else exact).append(
+                f'{matcher.text.lower()}"' if matcher.ignore_case else f'{matcher.text}"')
+        elif kind is EqualsIgnoreCase:
+            folded.append(f'"{matcher.text.lower()}"')
+        elif kind is Wildcard and (matcher.literal_prefix or matcher.literal_suffix):
+            exact.append(f'"{matcher.literal_prefix}' if matcher.literal_prefix else f'{matcher.literal_suffix}"')
+        else:
+            return None
+    return exact, folded
+
+
+def _needles(rules: Iterable[CompiledPattern]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(case-sensitive, lower-case) needles such that a text containing none of them matches no
+    rule: each branch contributes the needles of one of its required string slots. None when some
+    branch has no such slot (numbers, exists, anything-but, ...) or there are too many needles."""
+    exact: set[str] = set()
+    folded: set[str] = set()
+    for compiled in rules:
+        for branch in compiled.branches:
+            options = [n for n in map(_slot_needles, branch) if n is not None]
+            if not options:
+                return None
+            best = min(options, key=lambda n: len(n[0]) + 2 * len(n[1]))
+            exact.update(best[0])
+            folded.update(best[1])
+            if len(exact) + len(folded) > _MAX_NEEDLES:
+                return None
+    if not exact and not folded:
+        return None  # no rules: match() is cheap anyway and keeps parse errors
+    return tuple(sorted(exact)), tuple(sorted(folded))
 
 
 def _consistent(choices: list[set], index: int, chosen: dict[int, int]) -> bool:
@@ -532,6 +608,17 @@ class RuleSet:
     def matching(self, event: dict) -> list[str]:
         """Names of the rules whose pattern matches ``event`` (insertion order)."""
         return self._current().match(event)[0]
+
+    def matching_text(self, text: str, loads: Callable[[str], Any]) -> list[str]:
+        """``matching(loads(text))`` for a JSON text, without parsing texts that cannot match.
+
+        When every rule branch requires a string condition (exact, prefix, suffix,
+        equals-ignore-case, a wildcard with a literal head or tail) and there are at most 16
+        such needles, a text containing none of them is answered ``[]`` unparsed; the text
+        must therefore be valid JSON (an invalid one may get ``[]`` instead of ``loads``' error).
+        """
+        machine = self._machine if not self._stale else self._current()
+        return machine.match_text(text, loads)[0]
 
     def matching_with_work(self, event: dict) -> tuple[list[str], int]:
         """``matching`` plus the work units spent (look-ups + hits), for cost tests and benches."""
