@@ -104,23 +104,29 @@ def decide(delivery: Delivery, failure: DeliveryError, now_ms: int, random_fract
 _tracked: set[str] = set()
 
 
-async def producing_channel(name: str):
-    """``channel(name)``, after making sure the producer's metadata keeps tracking the topic.
+async def track_topic(name: str) -> None:
+    """Make the producer's metadata keep tracking ``name`` (once per topic and process).
 
     aiokafka only tracks a topic it had to look up: one it first found in the all-topics metadata
     it fetched at start is dropped from the metadata as soon as any other topic is looked up
     (``_topics`` then holds only that one), and batches for the dropped topic wait for a partition
-    leader forever. Seen here as archive and target records that never left the worker once an
-    auto-created target topic had been looked up. Adding the topic explicitly keeps it.
+    leader forever. Seen here as archive records that never left the worker once an auto-created
+    target topic had been looked up. Adding the topic explicitly keeps it.
     """
-    if name not in _tracked:
-        try:
-            client = app.producer._ensure_producer().client
-        except Exception:  # not the aiokafka driver, or not started: nothing to work around
-            client = None
-        if client is not None:
-            await client.add_topic(name)
-        _tracked.add(name)
+    if name in _tracked:
+        return
+    try:
+        client = app.producer._ensure_producer().client
+    except Exception:  # not the aiokafka driver, or not started: nothing to work around
+        client = None
+    if client is not None:
+        await client.add_topic(name)
+    _tracked.add(name)
+
+
+async def producing_channel(name: str):
+    """``channel(name)``, tracked by the producer's metadata (see :func:`track_topic`)."""
+    await track_topic(name)
     return channel(name)
 
 

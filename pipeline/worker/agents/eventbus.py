@@ -34,7 +34,7 @@ from pipeline.worker.app import app
 from pipeline.worker.channels import role_channel
 from pipeline.worker.deadletter import send_dead_letter
 from pipeline.worker.definitions import store, wait_until_loaded
-from pipeline.worker.deliveries import Delivery, attempt_all, producing_channel
+from pipeline.worker.deliveries import Delivery, attempt_all, producing_channel, track_topic
 from pipeline.worker.event_rules import EventRuleRuntime, rule_arn
 from pipeline.worker.settings import account_id, region
 
@@ -48,6 +48,14 @@ CUSTOM_BUSES = [b.strip() for b in os.environ.get("PIPELINE_EVENT_BUSES", "").sp
 bus_topics = app.topic(*[topics.bus_topic(b) for b in ["default", *CUSTOM_BUSES]], key_type=bytes,
                        value_type=bytes, key_serializer="raw", value_serializer="raw",
                        partitions=topics.partitions())
+
+
+@app.task
+async def track_bus_topics() -> None:
+    """The CloudTrail, Config and alarm agents write to the default bus through plain channels;
+    keep the bus topics in the producer's metadata for them (see deliveries.track_topic)."""
+    for bus in ["default", *CUSTOM_BUSES]:
+        await track_topic(topics.bus_topic(bus))
 
 
 def bus_of(topic: str) -> str:
