@@ -42,9 +42,9 @@ def test_one_scheduled_event_per_tick_with_two_workers(pipeline_env, start_worke
     first = start_worker("a", PIPELINE_SCHEDULE_MINUTE_S="2")
     second = start_worker("b", PIPELINE_SCHEDULE_MINUTE_S="2")
     first.wait_for_log("Ready")
-    time.sleep(4)  # let the second worker's rebalance settle
+    time.sleep(3)  # let the second worker's rebalance settle
     window_start = time.time()
-    time.sleep(10)
+    time.sleep(9)
     window_end = time.time() - 2  # a tick fired just now may not be on the topic yet
 
     records = read_records(topics.target_topic("ticks"), count=1000, timeout_s=3, schema="target_delivery")
