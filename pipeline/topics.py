@@ -74,6 +74,28 @@ def target_topic(arn: str) -> str:
     return prefix() + name
 
 
+def action_topic(action: str) -> str:
+    """An alarm action as a topic: ``kafka:NAME``, ``NAME``, or an SNS topic ARN's last part."""
+    if action.startswith("arn:aws:sns:"):
+        action = action.rsplit(":", 1)[1]
+    return target_topic(action)
+
+
+def referenced_topics(kind: str, body: dict) -> list[str]:
+    """Topics a definition sends to (targets, dead letters, alarm actions), to create up front:
+    producing to a topic the broker auto-creates was seen to stall other records of the same
+    producer (see pipeline/worker/alarm_outputs.py)."""
+    if kind == "Targets":
+        names = [target_topic(t["Arn"]) for t in body.get("Targets", ())]
+        names += [target_topic(t["DeadLetterConfig"]["Arn"]) for t in body.get("Targets", ())
+                  if (t.get("DeadLetterConfig") or {}).get("Arn")]
+        return names
+    if kind in ("MetricAlarm", "CompositeAlarm"):
+        return [action_topic(a) for key in ("AlarmActions", "OKActions", "InsufficientDataActions")
+                for a in body.get(key) or ()]
+    return []
+
+
 def role_of(topic: str) -> TopicSpec | None:
     """The catalog entry of a topic name (custom buses map to the event bus)."""
     p = prefix()

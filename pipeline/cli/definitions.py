@@ -35,7 +35,9 @@ def apply_files(args) -> int:
 
         from pipeline.admin import ensure_topics
 
-        ensure_topics()  # the definitions topic must exist compacted before the first write
+        # the definitions topic must exist compacted before the first write; target and action
+        # topics are created now rather than auto-created by a worker's first send
+        ensure_topics(sorted({name for d in definitions for name in topics.referenced_topics(d.kind, d.body)}))
         codec = codec_for("definitions")
         now = int(time.time() * 1000)
         with Producer() as producer:

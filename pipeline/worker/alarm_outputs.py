@@ -9,24 +9,31 @@ import uuid
 from pipeline import topics
 from pipeline.alarms import state_change_event, state_update_item
 from pipeline.codec import codec_for
-from pipeline.worker.alarm_runtime import action_topic
 from pipeline.worker.channels import channel, role_channel
 from pipeline.worker.settings import account_id, region
 
 
-async def publish_transition(change, alarm, actions: tuple[str, ...]) -> None:
+async def publish_actions(record: dict, actions, key: bytes) -> None:
+    """The state-change record on each action topic (also for actions a suppressor held back)."""
+    encoded = codec_for("alarm-state-changes").encode(dict(record, Actions=list(actions)))
+    for action in actions:
+        await (await channel(topics.action_topic(action)).send(key=key, value=encoded))
+
+
+async def publish_transition(change, alarm, actions: tuple[str, ...], *, suppressed_by: str | None = None) -> None:
+    """Every output of one transition. Sends wait for the broker's acknowledgement: a record
+    queued just before a send to a topic the broker had to auto-create was seen to stall and
+    never arrive (3 runs in 9), and transitions are rare enough to afford the wait."""
     key = change.alarm_name.encode()
     record = change.to_record(actions=actions, actions_enabled=alarm.actions_enabled,
                               configuration=alarm.body)
     encoded = codec_for("alarm-state-changes").encode(record)
-    # wait for the broker's acknowledgement: a transition is rare and must not be lost silently
     await (await role_channel("alarm-state-changes").send(key=key, value=encoded))
-    for action in actions:
-        await channel(action_topic(action)).send(key=key, value=encoded)
+    await publish_actions(record, actions, key)
     now_ms = int(time.time() * 1000)
     await role_channel("alarm-history").send(key=key, value=codec_for("alarm-history").encode(
         {"type": "AlarmHistoryItem", "document": state_update_item(change), "time": now_ms}))
-    event = state_change_event(change, alarm, account=account_id(), region=region(),
+    event = state_change_event(change, alarm, account=account_id(), region=region(), suppressed_by=suppressed_by,
                                event_id=str(uuid.uuid5(uuid.NAMESPACE_URL,
                                                        f"{change.alarm_name}@{change.timestamp}")))
     await channel(topics.bus_topic("default")).send(key=event["id"].encode(),

@@ -18,13 +18,6 @@ def partition_of(key: str, partitions: int | None = None) -> int:
     return (murmur2(key.encode("utf-8")) & 0x7FFFFFFF) % (partitions or topics.partitions())
 
 
-def action_topic(action: str) -> str:
-    """An alarm action as a Kafka topic: ``kafka:name``, ``name``, or an SNS ARN's topic name."""
-    if action.startswith("arn:aws:sns:"):
-        action = action.rsplit(":", 1)[1]
-    return topics.target_topic(action)
-
-
 class AlarmRuntime:
     def __init__(self, store: DefinitionStore) -> None:
         self.alarms: dict[str, Alarm] = {}

@@ -35,10 +35,9 @@ from pipeline import topics
 from pipeline.alarms import AlarmState, evaluate_composite, find_cycle, new_suppression, suppression_step
 from pipeline.codec import codec_for
 from pipeline.worker.agents.alarms import runtime
-from pipeline.worker.alarm_outputs import publish_transition
-from pipeline.worker.alarm_runtime import action_topic
+from pipeline.worker.alarm_outputs import publish_actions, publish_transition
 from pipeline.worker.app import app
-from pipeline.worker.channels import channel, role_channel
+from pipeline.worker.channels import role_channel
 from pipeline.worker.deadletter import send_dead_letter
 from pipeline.worker.definitions import store, wait_until_loaded
 
@@ -137,13 +136,6 @@ def new_entry() -> dict[str, Any]:
             "Timestamp": None, "Suppression": new_suppression(), "Suppressor": None, "LastRecord": None}
 
 
-async def send_actions(record: dict[str, Any], actions: tuple[str, ...], key: bytes) -> None:
-    """Actions that a Wait/Extension period held back: the transition's record, sent now."""
-    encoded = state_codec.encode(dict(record, Actions=list(actions)))
-    for action in actions:
-        await channel(action_topic(action)).send(key=key, value=encoded)
-
-
 async def step(composite, entry: dict[str, Any], message: dict[str, Any], now: float) -> bool:
     """Apply one composite-inputs message to ``entry`` (in place); True when it changed."""
     changed = False
@@ -185,7 +177,7 @@ async def step(composite, entry: dict[str, Any], message: dict[str, Any], now: f
                                                  configuration=composite.body))
         changed = True
     elif actions and entry.get("LastRecord"):
-        await send_actions(entry["LastRecord"], actions, composite.name.encode())
+        await publish_actions(entry["LastRecord"], actions, composite.name.encode())
     return changed
 
 
