@@ -27,7 +27,7 @@ Leaf = tuple[str, Any, tuple[tuple[int, int], ...]]
 class PathFilter:
     """The leaf paths rules use and every dot-boundary prefix of them."""
 
-    __slots__ = ("leaves", "inner", "wanted")
+    __slots__ = ("leaves", "inner", "wanted", "children")
 
     def __init__(self, paths: Iterable[str]) -> None:
         self.leaves = frozenset(paths)
@@ -39,6 +39,16 @@ class PathFilter:
                 position = path.find(".", position + 1)
         self.inner = frozenset(inner)
         self.wanted = self.leaves | self.inner
+        # inner path -> {event key: child path} for every wanted child path, so walking an
+        # object is one dict look-up per key instead of building "path.key" first. A key may
+        # itself contain dots ("b.c" under "a" gives "a.b.c"), hence every dot-boundary split.
+        children: dict[str, dict[str, str]] = {}
+        for path in self.wanted:
+            position = path.find(".")
+            while position != -1:
+                children.setdefault(path[:position], {})[path[position + 1:]] = path
+                position = path.find(".", position + 1)
+        self.children = children
 
 
 def flatten(event: Any, paths: PathFilter) -> list[Leaf]:
@@ -47,19 +57,20 @@ def flatten(event: Any, paths: PathFilter) -> list[Leaf]:
     if type(event) is not dict:
         return out
     leaves = paths.leaves
-    inner = paths.inner
     wanted = paths.wanted
+    children = paths.children
     serial = 0
 
     def walk(value: Any, path: str, trail: tuple) -> None:
         nonlocal serial
         kind = type(value)
         if kind is dict:
-            if path not in inner:
+            kids = children.get(path)
+            if kids is None:  # not an inner path
                 return
             for key, child in value.items():
-                child_path = f"{path}.{key}"
-                if child_path in wanted:
+                child_path = kids.get(key)
+                if child_path is not None:
                     walk(child, child_path, trail)
         elif kind is list:
             serial += 1
