@@ -32,7 +32,7 @@ from pipeline.cli.events import REPLAY_FILTER_HEADER, archive_topic
 from pipeline.worker.agents import archives as archive_agent
 from pipeline.worker.app import app
 from pipeline.worker.channels import role_channel
-from pipeline.worker.deadletter import send_dead_letter
+from pipeline.worker.deadletter import send_dead_letter, send_dead_letter_raw
 from pipeline.worker.definitions import store, wait_until_loaded
 from pipeline.worker.deliveries import Delivery, attempt_all, producing_channel, track_topic
 from pipeline.worker.event_rules import EventRuleRuntime, rule_arn
@@ -79,15 +79,27 @@ def replay_filter(message, bus_event: dict) -> set[str] | None:
     return None if not raw else set(json.loads(raw))
 
 
-async def archive(bus: str, bus_event: dict) -> list:
-    """Write the event to every archive of its bus that keeps it; the acknowledgement futures."""
+async def archive(bus: str, bus_event: dict, source: tuple[str, int, int]) -> list:
+    """Write the event to every archive of its bus that keeps it; (future, name, value, source)
+    for each write, to await with :func:`settle_archived`."""
     names = archive_agent.archives.matching(bus, bus_event)
     if not names:
         return []
     value = bus_codec.encode(bus_event)
-    return [await (await producing_channel(archive_topic(name))).send(key=bus_event["id"].encode(), value=value,
-                                                                      force=True)
-            for name in names]
+    writes = []
+    for name in names:
+        topic = await producing_channel(archive_topic(name))
+        writes.append((await topic.send(key=bus_event["id"].encode(), value=value, force=True), name, value, source))
+    return writes
+
+
+async def settle_archived(writes: list) -> None:
+    """Wait for the archive writes of a batch; one the broker refused goes to the dead letters."""
+    results = await asyncio.gather(*(future for future, *_ in writes), return_exceptions=True)
+    for (_, name, value, (topic, partition, offset)), result in zip(writes, results):
+        if isinstance(result, BaseException):
+            await send_dead_letter_raw(value=value, key=None, topic=topic, partition=partition, offset=offset,
+                                       stage=f"archive {name}", error=result)
 
 
 @app.agent(bus_topics)
@@ -110,7 +122,7 @@ async def route_bus_events(stream):
                 allowed = replay_filter(message, bus_event)
                 if allowed is not None:
                     matched = [(rule, target) for rule, target in matched if rule_arn(bus, rule) in allowed]
-                archived.extend(await archive(bus, bus_event))
+                archived.extend(await archive(bus, bus_event, (message.topic, message.partition, message.offset)))
             except Exception as error:
                 log.exception("rule matching failed on %s[%s]@%s", message.topic, message.partition, message.offset)
                 await send_dead_letter(event, "event-pattern", error)
@@ -122,7 +134,7 @@ async def route_bus_events(stream):
                               for rule, target in matched)
         await attempt_all(deliveries)
         if archived:  # on the archive before the batch's offsets can be committed
-            await asyncio.gather(*archived)
+            await settle_archived(archived)
 
 
 @app.agent(role_channel("target-retries"))
