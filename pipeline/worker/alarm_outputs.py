@@ -9,7 +9,7 @@ import uuid
 from pipeline import topics
 from pipeline.alarms import state_change_event, state_update_item
 from pipeline.codec import codec_for
-from pipeline.worker.channels import channel, role_channel
+from pipeline.worker.channels import channel, producing_channel, role_channel
 from pipeline.worker.settings import account_id, region
 
 
@@ -17,13 +17,14 @@ async def publish_actions(record: dict, actions, key: bytes) -> None:
     """The state-change record on each action topic (also for actions a suppressor held back)."""
     encoded = codec_for("alarm-state-changes").encode(dict(record, Actions=list(actions)))
     for action in actions:
-        await (await channel(topics.action_topic(action)).send(key=key, value=encoded))
+        action_channel = await producing_channel(topics.action_topic(action))
+        await (await action_channel.send(key=key, value=encoded))
 
 
 async def publish_transition(change, alarm, actions: tuple[str, ...], *, suppressed_by: str | None = None) -> None:
-    """Every output of one transition. Sends wait for the broker's acknowledgement: a record
-    queued just before a send to a topic the broker had to auto-create was seen to stall and
-    never arrive (3 runs in 9), and transitions are rare enough to afford the wait."""
+    """Every output of one transition. Sends wait for the broker's acknowledgement, so a lost
+    record shows up as an error (one stalled silently before channels.track_topic; transitions
+    are rare enough to afford the wait)."""
     key = change.alarm_name.encode()
     record = change.to_record(actions=actions, actions_enabled=alarm.actions_enabled,
                               configuration=alarm.body)

@@ -26,8 +26,7 @@ from pipeline import topics
 from pipeline.codec import TopicCodec, codec_for
 from pipeline.eventbus.input import render_target_input
 from pipeline.eventbus.retry import RetryDecision, dead_letter_attributes, decide_retry
-from pipeline.worker.app import app
-from pipeline.worker.channels import channel
+from pipeline.worker.channels import producing_channel
 from pipeline.worker.deadletter import dead_letter_record
 from pipeline.worker.event_rules import rule_arn
 
@@ -99,35 +98,6 @@ def decide(delivery: Delivery, failure: DeliveryError, now_ms: int, random_fract
     return decide_retry(delivery.target.get("RetryPolicy"), attempts_made=delivery.attempt - 1,
                         event_age_s=max(0, now_ms - delivery.first_attempt_ms) / 1000,
                         error_code=failure.code, random_fraction=random_fraction)
-
-
-_tracked: set[str] = set()
-
-
-async def track_topic(name: str) -> None:
-    """Make the producer's metadata keep tracking ``name`` (once per topic and process).
-
-    aiokafka only tracks a topic it had to look up: one it first found in the all-topics metadata
-    it fetched at start is dropped from the metadata as soon as any other topic is looked up
-    (``_topics`` then holds only that one), and batches for the dropped topic wait for a partition
-    leader forever. Seen here as archive records that never left the worker once an auto-created
-    target topic had been looked up. Adding the topic explicitly keeps it.
-    """
-    if name in _tracked:
-        return
-    try:
-        client = app.producer._ensure_producer().client
-    except Exception:  # not the aiokafka driver, or not started: nothing to work around
-        client = None
-    if client is not None:
-        await client.add_topic(name)
-    _tracked.add(name)
-
-
-async def producing_channel(name: str):
-    """``channel(name)``, tracked by the producer's metadata (see :func:`track_topic`)."""
-    await track_topic(name)
-    return channel(name)
 
 
 def target_arn(delivery: Delivery) -> str:

@@ -34,7 +34,8 @@ from pipeline.worker.app import app
 from pipeline.worker.channels import role_channel
 from pipeline.worker.deadletter import send_dead_letter, send_dead_letter_raw
 from pipeline.worker.definitions import store, wait_until_loaded
-from pipeline.worker.deliveries import Delivery, attempt_all, producing_channel, track_topic
+from pipeline.worker.channels import producing_channel, track_topic
+from pipeline.worker.deliveries import Delivery, attempt_all
 from pipeline.worker.event_rules import EventRuleRuntime, rule_arn
 from pipeline.worker.settings import account_id, region
 
