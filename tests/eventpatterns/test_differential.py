@@ -78,3 +78,21 @@ def test_ruleset_agrees_with_reference(pattern_list, event_list):
     for event in event_list:
         expected = [name for name, pattern in compiled.items() if reference_matches(pattern, event)]
         assert rules.matching(event) == expected, (event, {n: compiled[n].source for n in compiled})
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(patterns(), min_size=1, max_size=6), st.lists(events(), min_size=1, max_size=6),
+       st.booleans())
+def test_matching_text_agrees_with_matching(pattern_list, event_list, ascii_only):
+    """The unparsed shortcut never changes an answer (escaped and unicode texts included)."""
+    import json
+
+    rules = RuleSet()
+    for number, pattern in enumerate(pattern_list):
+        try:
+            rules.add(f"r{number}", pattern)
+        except EventPatternError:
+            continue
+    for event in event_list:
+        text = json.dumps(event, ensure_ascii=ascii_only)
+        assert rules.matching_text(text, json.loads) == rules.matching(event), (text, pattern_list)
