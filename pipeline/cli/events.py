@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 

@@ -1,6 +1,6 @@
 """Every worker reads the whole compacted definitions topic into a DefinitionStore and follows it.
 
-A plain consumer without a group (every worker must see every definition) feeds the store;
+A group-less consumer (pipeline.worker.follow: every worker sees every definition) feeds the store;
 engines subscribe to their kinds and rebuild on change. Agents wait for ``ready`` (the topic read
 up to its end at start) so the first records are not processed without definitions.
 """
@@ -13,7 +13,7 @@ import logging
 from pipeline import topics
 from pipeline.codec import codec_for
 from pipeline.definitions import DefinitionStore
-from pipeline.kafka_settings import aiokafka_config
+from pipeline.worker.follow import follow_topic_forever
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,8 @@ def ready_event() -> asyncio.Event:
     return _ready
 
 
-async def wait_until_loaded(timeout_s: float = 60.0) -> None:
-    await asyncio.wait_for(ready_event().wait(), timeout_s)
+async def wait_until_loaded() -> None:
+    await ready_event().wait()
 
 
 def apply_record(key: bytes | None, value: bytes | None) -> None:
@@ -47,58 +47,22 @@ def _to_json(body) -> str:
     return body if isinstance(body, str) else json.dumps(body)
 
 
-async def _caught_up(consumer, end) -> bool:
-    for partition, offset in end.items():
-        if await consumer.position(partition) < offset:
-            return False
-    return True
-
-
-async def follow_definitions_forever(retry_s: float = 5.0) -> None:
-    """Follow the topic; a broker hiccup restarts the consumer instead of stopping the worker."""
-    while True:
-        try:
-            await follow_definitions()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("following the definitions topic failed; retrying in %.0fs", retry_s)
-            await asyncio.sleep(retry_s)
-
-
-async def follow_definitions(poll_timeout_ms: int = 500) -> None:
-    """Read the definitions topic from the beginning, forever."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
+async def _apply_or_dead_letter(record) -> None:
     from pipeline.worker.deadletter import send_dead_letter_raw
 
-    topic = topics.topic_name("definitions")
-    consumer = AIOKafkaConsumer(**aiokafka_config(), group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
-    await consumer.start()
     try:
-        # all partitions, though we create the topic with one: a producer may have auto-created it
-        partition_ids = consumer.partitions_for_topic(topic)
-        while not partition_ids:
-            await consumer._client.force_metadata_update()
-            partition_ids = consumer.partitions_for_topic(topic)
-        partitions = [TopicPartition(topic, p) for p in sorted(partition_ids)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        while True:
-            batches = await consumer.getmany(timeout_ms=poll_timeout_ms)
-            for records in batches.values():
-                for record in records:
-                    try:
-                        apply_record(record.key, record.value)
-                    except Exception as error:
-                        await send_dead_letter_raw(
-                            value=record.value, key=record.key, topic=record.topic,
-                            partition=record.partition, offset=record.offset,
-                            stage="definition", error=error)
-            if not ready_event().is_set() and await _caught_up(consumer, end):
-                log.info("definitions loaded: %d", len(store))
-                ready_event().set()
-    finally:
-        await consumer.stop()
+        apply_record(record.key, record.value)
+    except Exception as error:
+        await send_dead_letter_raw(value=record.value, key=record.key, topic=record.topic,
+                                   partition=record.partition, offset=record.offset,
+                                   stage="definition", error=error)
+
+
+def _loaded() -> None:
+    log.info("definitions loaded: %d", len(store))
+    ready_event().set()
+
+
+async def follow_definitions_forever() -> None:
+    """Read the definitions topic from the beginning, forever (see pipeline.worker.follow)."""
+    await follow_topic_forever(topics.topic_name("definitions"), _apply_or_dead_letter, on_caught_up=_loaded)

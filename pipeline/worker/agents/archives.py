@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline.eventbus.archive import archive_matches
 from pipeline.worker.app import app
+from pipeline.worker.follow import follow_topic_forever
 
 log = logging.getLogger(__name__)
 
@@ -45,55 +46,25 @@ class ArchiveRuntime:
 archives = ArchiveRuntime()
 
 
-async def wait_until_loaded(timeout_s: float = 60.0) -> None:
-    await asyncio.wait_for(archives.ready.wait(), timeout_s)
+async def wait_until_loaded() -> None:
+    await archives.ready.wait()
 
 
-async def follow_archives(poll_timeout_ms: int = 500) -> None:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    from pipeline.cli.events import archives_topic, ensure_archives_topic
-    from pipeline.kafka_settings import aiokafka_config
-
-    topic = archives_topic()
-    await asyncio.to_thread(ensure_archives_topic)
-    consumer = AIOKafkaConsumer(**aiokafka_config(), group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
-    await consumer.start()
+def _apply_archive(record) -> None:
     try:
-        partition_ids = consumer.partitions_for_topic(topic)
-        while not partition_ids:
-            await consumer._client.force_metadata_update()
-            partition_ids = consumer.partitions_for_topic(topic)
-        partitions = [TopicPartition(topic, p) for p in sorted(partition_ids)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        while True:
-            batches = await consumer.getmany(timeout_ms=poll_timeout_ms)
-            for records in batches.values():
-                for record in records:
-                    try:
-                        archives.apply(record.key.decode("utf-8"),
-                                       None if record.value is None else json.loads(record.value))
-                    except Exception:
-                        log.exception("bad archives record at offset %s ignored", record.offset)
-            if not archives.ready.is_set():
-                positions = [await consumer.position(p) for p in partitions]
-                if all(pos >= end[p] for pos, p in zip(positions, partitions)):
-                    log.info("archives loaded: %d", len(archives.archives))
-                    archives.ready.set()
-    finally:
-        await consumer.stop()
+        archives.apply(record.key.decode("utf-8"), None if record.value is None else json.loads(record.value))
+    except Exception:
+        log.exception("bad archives record at offset %s ignored", record.offset)
+
+
+def _loaded() -> None:
+    log.info("archives loaded: %d", len(archives.archives))
+    archives.ready.set()
 
 
 @app.task
 async def archives_follower() -> None:
-    while True:
-        try:
-            await follow_archives()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("following the archives topic failed; retrying in 5s")
-            await asyncio.sleep(5)
+    from pipeline.cli.events import archives_topic, ensure_archives_topic
+
+    await asyncio.to_thread(ensure_archives_topic)
+    await follow_topic_forever(archives_topic(), _apply_archive, on_caught_up=_loaded)

@@ -17,7 +17,6 @@ Bad records go to dead letters with the reason (stage ``decode``, ``config-recor
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -41,8 +40,8 @@ from pipeline.configitems.item import is_deleted
 from pipeline.configitems.rules.resources import Resources
 from pipeline.configitems.times import format_time
 from pipeline.errors import PipelineError
-from pipeline.kafka_settings import aiokafka_config
 from pipeline.worker.app import app
+from pipeline.worker.follow import follow_topic_forever
 from pipeline.worker.channels import channel, role_channel
 from pipeline.worker.config_recorder import (
     ACCOUNT_RULES_KEY,
@@ -336,43 +335,15 @@ async def run_periodic_rules(stream):
 # ---------------------------------------------------------------- reference items
 
 
-async def follow_config_history(poll_timeout_ms: int = 500) -> None:
-    """Every recorded change, from the beginning, into the worker-wide ``reference`` view."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    topic = topics.topic_name("config-history")
-    consumer = AIOKafkaConsumer(**aiokafka_config(), group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
-    await consumer.start()
+def _add_reference(record) -> None:
     try:
-        partition_ids = consumer.partitions_for_topic(topic)
-        while not partition_ids:
-            await asyncio.sleep(1.0)
-            await consumer._client.force_metadata_update()
-            partition_ids = consumer.partitions_for_topic(topic)
-        partitions = [TopicPartition(topic, p) for p in sorted(partition_ids)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        while True:
-            batches = await consumer.getmany(timeout_ms=poll_timeout_ms)
-            for records in batches.values():
-                for record in records:
-                    try:
-                        reference.add(history_codec.decode(record.value))
-                    except Exception:
-                        log.exception("config-history record %s[%s]@%s not readable", record.topic,
-                                      record.partition, record.offset)
-    finally:
-        await consumer.stop()
+        reference.add(history_codec.decode(record.value))
+    except Exception:
+        log.exception("config-history record %s[%s]@%s not readable", record.topic, record.partition,
+                      record.offset)
 
 
 @app.task
 async def config_history_follower() -> None:
-    while True:
-        try:
-            await follow_config_history()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("following config-history failed; retrying in 5s")
-            await asyncio.sleep(5.0)
+    """Every recorded change, from the beginning, into the worker-wide ``reference`` view."""
+    await follow_topic_forever(topics.topic_name("config-history"), _add_reference)
