@@ -484,8 +484,10 @@ def start_profiler(pid: int, seconds: float, workdir: Path):
 
 def finish_profiler(profiler, top: int = 25) -> dict:
     process, out = profiler
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)  # py-spy writes what it has sampled so far
     try:
-        process.wait(120)
+        process.wait(60)
     except subprocess.TimeoutExpired:
         process.kill()
     if not out.exists():
@@ -715,6 +717,7 @@ def main() -> int:
     parser.add_argument("--latency-seconds", type=float, default=45.0)
     parser.add_argument("--skip-two", action="store_true", help="skip the two-worker phase")
     parser.add_argument("--profile", action="store_true", help="py-spy the one-worker phase")
+    parser.add_argument("--profile-seconds", type=float, default=30.0, help="py-spy sampling time (from first output)")
     parser.add_argument("--patch", action="append", default=[],
                         help="run workers through bench/profile_worker.py with this what-if patch")
     parser.add_argument("--seed", type=int, default=7)
@@ -776,7 +779,7 @@ def main() -> int:
 
         print("one worker", flush=True)
         one = run_workers(env_a, 1, args.records, workdir, broker,
-                          profile_s=30 if args.profile else 0.0, on_drained=latency)
+                          profile_s=args.profile_seconds if args.profile else 0.0, on_drained=latency)
         result["one_worker"] = one
         print(f"  {one['records_per_s']:,} rec/s, RSS {one['peak_rss_mb']} MB", flush=True)
         result["ratio_worker_floor"] = round(one["records_per_s"] / result["floor"]["records_per_s"], 3)
