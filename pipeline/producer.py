@@ -38,8 +38,9 @@ class Producer:
             value = codec.decode(json.dumps(value).encode("utf-8"))
         return codec.encode(value)
 
-    def send(self, topic_or_role: str, value: dict[str, Any], key: bytes | str | None = None):
-        """Send one record; ``topic_or_role`` is a catalog role ("log-events") or a topic name."""
+    def prepare(self, topic_or_role: str, value: dict[str, Any],
+                key: bytes | str | None = None) -> tuple[str, bytes | None, bytes]:
+        """(topic, key, bytes) for one record, validated; nothing is sent."""
         role = topic_or_role if _is_role(topic_or_role) else None
         spec = topics.role_of(topic_or_role)
         if role is None and spec is not None:
@@ -50,6 +51,11 @@ class Producer:
             key = key_for(role, value)
         elif isinstance(key, str):
             key = key.encode("utf-8")
+        return name, key, payload
+
+    def send(self, topic_or_role: str, value: dict[str, Any], key: bytes | str | None = None):
+        """Send one record; ``topic_or_role`` is a catalog role ("log-events") or a topic name."""
+        name, key, payload = self.prepare(topic_or_role, value, key)
         return self._producer.send(name, key=key, value=payload)
 
     def send_all(self, topic_or_role: str, values: Iterable[dict[str, Any]]) -> int:

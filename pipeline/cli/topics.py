@@ -51,13 +51,16 @@ def read_json_lines(path: str):
 def produce_file(args) -> int:
     from pipeline.producer import Producer
 
-    values = list(read_json_lines(args.file))  # refuse a bad file before sending any of it
+    values = list(read_json_lines(args.file))
     with Producer(encoding=args.format) as producer:
-        for number, value in enumerate(values, start=1):
+        records = []
+        for number, value in enumerate(values, start=1):  # refuse a bad file before sending any of it
             try:
-                producer.send(args.topic, value)
+                records.append(producer.prepare(args.topic, value))
             except PipelineError as error:
                 raise type(error)(f"{args.file}: record {number}: {error}") from None
+        for name, key, payload in records:
+            producer.send_raw(name, payload, key)
     print(f"produced {len(values)} records to {args.topic}", file=sys.stderr)
     return 0
 
