@@ -48,6 +48,9 @@ alarm_states = app.Table("alarm-states", default=None, partitions=topics.partiti
 ticks = app.topic(f"{topics.prefix()}alarm-ticks", partitions=topics.partitions(), internal=True,
                   key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 watermarks: dict[int, float] = {}  # partition -> newest datum time (s); rebuilt as data flows
+# partition -> (10 s step of the last data-driven evaluation, definitions version): within one
+# step no evaluation instant can fall due, so a datum needs no evaluation pass
+evaluated_steps: dict[int, tuple[int, int]] = {}
 
 
 def _bucket_seconds(alarms) -> int:
@@ -140,7 +143,10 @@ async def aggregate_metric_data(stream):
             watermark = max(watermarks.get(message.partition, 0.0), datum["Timestamp"] / 1000)
             watermarks[message.partition] = watermark
             learn_anomaly_model(key, alarms, watermark)
-            await evaluate_partition(message.partition, watermark)
+            step = (int(watermark // 10), store.version)
+            if evaluated_steps.get(message.partition) != step:
+                evaluated_steps[message.partition] = step
+                await evaluate_partition(message.partition, watermark)
         except Exception as error:
             log.exception("alarm evaluation failed on %s[%s]@%s", message.topic, message.partition, message.offset)
             await send_dead_letter(event, "alarm-evaluation", error)
