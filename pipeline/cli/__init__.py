@@ -45,3 +45,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except (OSError, ValueError) as error:  # unreadable files, bad JSON arguments
+        print(f"An error occurred ({type(error).__name__}): {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as error:
+        if type(error).__module__.split(".")[0] not in ("kafka", "aiokafka"):
+            raise  # a bug: keep the traceback
+        from pipeline.kafka_settings import bootstrap_servers
+
+        print(f"An error occurred ({type(error).__name__}): {error} "
+              f"(KAFKA_BOOTSTRAP_SERVERS={bootstrap_servers()}; is the broker running? "
+              f"make broker-start starts a local one)", file=sys.stderr)
+        return EXIT_ERROR
