@@ -37,6 +37,7 @@ from pipeline.alarms.periods import (
     retention_seconds,
 )
 from pipeline.alarms.query import get_metric_statistics
+from pipeline.alarms.simulate import train_band_model
 
 __all__ = [
     "Alarm",
@@ -70,6 +71,7 @@ __all__ = [
     "closed_before",
     "check_datum_time",
     "get_metric_statistics",
+    "train_band_model",
     "AlarmError",
     "AlarmValidationError",
     "AlarmRuleError",

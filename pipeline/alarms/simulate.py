@@ -95,6 +95,30 @@ def _period_values(alarm: Alarm, buckets: Mapping[int, Mapping[str, Any]]) -> li
     return values
 
 
+def _training_horizon(alarm: Alarm, at: float) -> int:
+    """Periods ending by here may train the band: older than the window evaluated at ``at``."""
+    return evaluation_end(alarm, at) - alarm.evaluation_range * alarm.period
+
+
+def train_band_model(alarm: Alarm, buckets: Mapping[Any, Mapping[str, Any]], model: dict[str, Any],
+                     at: float) -> dict[str, Any]:
+    """Teach ``model`` every alarm period that closed before the window evaluated at ``at``.
+
+    The band is learnt only from periods older than the evaluation range, so a spike is judged
+    against the band before it can widen it. ``model["TrainedUntil"]`` (a period start) keeps
+    each period from being learnt twice; the worker calls this before each evaluation, with the
+    buckets it still holds.
+    """
+    horizon = _training_horizon(alarm, at)
+    trained_until = model.get("TrainedUntil", float("-inf"))
+    fresh = {int(k): b for k, b in buckets.items() if trained_until < int(k) < horizon}
+    for start, value in _period_values(alarm, fresh):
+        if trained_until < start and start + alarm.period <= horizon:
+            anomaly.update_model(model, start, value)
+            model["TrainedUntil"] = trained_until = start
+    return model
+
+
 def simulate(
     alarm: Alarm,
     data: Iterable[Mapping[str, Any]],
@@ -116,13 +140,15 @@ def simulate(
         first = min(buckets) + alarm.cadence if start is None else start  # first instant a period closed
         last = max(buckets) + alarm.period + alarm.evaluation_delay if end is None else end
         moments = list(evaluation_times(alarm, first, last))
+    # the same rule as train_band_model, over a precomputed list: a backtest's buckets span the
+    # whole data, the worker's only the evaluation range
     training = _period_values(alarm, buckets) if alarm.is_band_alarm else []
     model = anomaly.new_model() if alarm.is_band_alarm else None
     trained = 0
     state, reason = AlarmState.INSUFFICIENT_DATA, INITIAL_REASON
     for moment in moments:
         if model is not None:
-            horizon = evaluation_end(alarm, moment) - alarm.evaluation_range * alarm.period
+            horizon = _training_horizon(alarm, moment)
             while trained < len(training) and training[trained][0] + alarm.period <= horizon:
                 anomaly.update_model(model, *training[trained])
                 trained += 1

@@ -23,7 +23,7 @@ import time
 
 from pipeline import topics
 from pipeline.alarms import (AlarmState, add_value, anomaly, check_datum_time, evaluate, evaluation_times,
-                             expire_buckets, new_bucket, period_start, retention_seconds)
+                             expire_buckets, new_bucket, period_start, retention_seconds, train_band_model)
 from pipeline.codec import DecodeError, codec_for
 from pipeline.keys import metric_identity
 from pipeline.worker.alarm_outputs import publish_transition
@@ -41,7 +41,7 @@ MAX_CATCH_UP = 30  # evaluations per alarm per step; more would only replay a lo
 TICK_S = float(os.environ.get("PIPELINE_ALARM_TICK_S", "10"))
 WALL_LAG_S = float(os.environ.get("PIPELINE_ALARM_WALL_LAG_S", "10"))
 
-# metric key -> {"buckets": {start: bucket}, "anomaly": model or None}
+# metric key -> {"buckets": {start: bucket}, "anomaly": {band alarm name: model} or None}
 metric_state = app.Table("alarm-metric-buckets", default=None, partitions=topics.partitions())
 # metric key -> {alarm name: {"StateValue", "StateReason", "Timestamp", "LastEvaluated"}}
 alarm_states = app.Table("alarm-states", default=None, partitions=topics.partitions())
@@ -73,16 +73,22 @@ async def evaluate_partition(partition: int, clock: float) -> None:
         alarms = runtime.by_metric.get(key, [])
         entry = metric_state.get(key) or {"buckets": {}, "anomaly": None}
         states = dict(alarm_states.get(key) or {})
-        changed = False
+        changed = trained = False
         for alarm in alarms:
             state = states.get(alarm.name) or {"StateValue": AlarmState.INSUFFICIENT_DATA.value,
                                                "StateReason": "Unchecked: Initial alarm creation",
                                                "LastEvaluated": clock - alarm.cadence}
             due = list(evaluation_times(alarm, state["LastEvaluated"] + 1, clock))[-MAX_CATCH_UP:]
             for moment in due:
+                model = None
+                if alarm.is_band_alarm:  # one model per band alarm: its statistic and period
+                    models = entry.get("anomaly") or {}
+                    model = train_band_model(alarm, entry["buckets"], models.get(alarm.name) or anomaly.new_model(),
+                                             moment)
+                    entry["anomaly"] = {**models, alarm.name: model}
+                    trained = True
                 change = evaluate(alarm, entry["buckets"], at=moment, previous_state=state["StateValue"],
-                                  previous_reason=state["StateReason"],
-                                  anomaly_model=entry["anomaly"] if alarm.is_band_alarm else None)
+                                  previous_reason=state["StateReason"], anomaly_model=model)
                 if change is not None:
                     state.update(StateValue=change.state.value, StateReason=change.reason,
                                  Timestamp=change.timestamp)
@@ -94,25 +100,8 @@ async def evaluate_partition(partition: int, clock: float) -> None:
         dropped = expire_buckets(entry["buckets"], clock, retention_seconds(alarms) or 3600)
         if changed:
             alarm_states[key] = states
-        if dropped:
+        if dropped or trained:
             metric_state[key] = entry
-
-
-def learn_anomaly_model(key: str, alarms, closed_before: float) -> None:
-    """Feed periods that closed to the metric's anomaly model (band alarms only)."""
-    band_alarms = [a for a in alarms if a.is_band_alarm]
-    if not band_alarms:
-        return
-    entry = metric_state.get(key)
-    model = entry["anomaly"] or anomaly.new_model()
-    learned = model.get("learned_until", 0)
-    for start, bucket in sorted(entry["buckets"].items(), key=lambda kv: int(kv[0])):
-        begin = int(start)
-        if learned <= begin and begin + _bucket_seconds(alarms) <= closed_before and bucket["SampleCount"]:
-            anomaly.update_model(model, begin, bucket["Sum"] / bucket["SampleCount"])
-            model["learned_until"] = begin + 1
-    entry["anomaly"] = model
-    metric_state[key] = entry
 
 
 @app.agent(role_channel("metric-data"))
@@ -142,7 +131,6 @@ async def aggregate_metric_data(stream):
             add_datum(key, datum, alarms)
             watermark = max(watermarks.get(message.partition, 0.0), datum["Timestamp"] / 1000)
             watermarks[message.partition] = watermark
-            learn_anomaly_model(key, alarms, watermark)
             step = (int(watermark // 10), store.version)
             if evaluated_steps.get(message.partition) != step:
                 evaluated_steps[message.partition] = step
