@@ -143,7 +143,7 @@ def bench_evaluation(alarm_count: int, steps: int) -> dict[str, float]:
     }
 
 
-def bench_memory(series: int, buckets_per_series: int = 5, samples: int = 4) -> dict[str, float]:
+def bench_memory(series: int, buckets_per_series: int = 5, samples: int = 4, sketch: bool = True) -> dict[str, float]:
     import tracemalloc
 
     rng = random.Random(3)
@@ -153,7 +153,7 @@ def bench_memory(series: int, buckets_per_series: int = 5, samples: int = 4) -> 
         for n in range(series):
             entry = {"buckets": {}, "anomaly": None}
             for b in range(buckets_per_series):
-                bucket = new_bucket()
+                bucket = new_bucket(sketch=sketch)
                 for _ in range(samples):
                     add_value(bucket, rng.lognormvariate(3, 1))
                 entry["buckets"][str(EPOCH + b * 60)] = bucket
@@ -195,6 +195,11 @@ def main(argv: list[str]) -> int:
           f"threshold-on-sums baseline {evaluation['baseline_per_s']:,.0f}/s "
           f"(x{evaluation['ratio_to_baseline']:.1f} slower)")
     memory = bench_memory(10_000 if quick else 100_000)
+    plain = bench_memory(10_000 if quick else 100_000, sketch=False)
+    memory["without_sketch"] = plain
+    print(f"memory without percentile sketches (alarms on Sum/Average/...): {plain['bytes_per_series']:,.0f} bytes "
+          f"per series ({plain['megabytes_per_100k_series']:,.0f} MB per 100,000; x{plain['ratio_to_baseline']:.1f} "
+          f"the one-float baseline); changelog value {plain['changelog_json_bytes_per_series']:,} bytes")
     print(f"memory: {memory['bytes_per_series']:,.0f} bytes per active series ({memory['buckets_per_series']} buckets "
           f"with sketches; {memory['megabytes_per_100k_series']:,.0f} MB per 100,000 series); one float per bucket "
           f"{memory['baseline_bytes_per_series']:,.0f} bytes (x{memory['ratio_to_baseline']:.1f}); changelog value "

@@ -68,9 +68,13 @@ def period_start(timestamp: float, period: int) -> int:
     return int(math.floor(timestamp / period) * period)
 
 
-def new_bucket() -> dict[str, Any]:
+def new_bucket(*, sketch: bool = True) -> dict[str, Any]:
+    """An empty bucket. Without ``sketch`` it answers only SampleCount, Sum, Minimum, Maximum and
+    Average (percentiles and the other extended statistics give None): the sketch is most of a
+    bucket's size (bench/alarms.py), so a worker keeps it only for metrics such an alarm reads."""
     # Minimum/Maximum are None while empty: JSON has no infinity
-    return {"SampleCount": 0.0, "Sum": 0.0, "Minimum": None, "Maximum": None, "Sketch": new_sketch()}
+    return {"SampleCount": 0.0, "Sum": 0.0, "Minimum": None, "Maximum": None,
+            "Sketch": new_sketch() if sketch else None}
 
 
 def add_value(bucket: dict[str, Any], value: float, count: float = 1.0) -> dict[str, Any]:
@@ -83,7 +87,8 @@ def add_value(bucket: dict[str, Any], value: float, count: float = 1.0) -> dict[
     high = bucket["Maximum"]
     if high is None or value > high:
         bucket["Maximum"] = value
-    add_to_sketch(bucket["Sketch"], value, count)
+    if bucket["Sketch"] is not None:
+        add_to_sketch(bucket["Sketch"], value, count)
     return bucket
 
 
@@ -97,7 +102,10 @@ def merge_buckets(into: dict[str, Any], other: Mapping[str, Any]) -> dict[str, A
         into["Minimum"] = other["Minimum"]
     if into["Maximum"] is None or (other["Maximum"] is not None and other["Maximum"] > into["Maximum"]):
         into["Maximum"] = other["Maximum"]
-    merge_sketches(into["Sketch"], other["Sketch"])
+    if other.get("Sketch") is None:
+        into["Sketch"] = None  # part of the samples has no sketch: no percentile for the merge
+    elif into["Sketch"] is not None:
+        merge_sketches(into["Sketch"], other["Sketch"])
     return into
 
 

@@ -241,6 +241,8 @@ def _trimmed(bins: list[tuple[float, float]], total: float, spec: ExtendedStatis
 
 
 def _extended_value(bucket: Mapping[str, Any], spec: ExtendedStatistic) -> float | None:
+    if bucket.get("Sketch") is None:
+        return None  # kept without a sketch (periods.new_bucket)
     low, high = bucket["Minimum"], bucket["Maximum"]
     if spec.kind == "p":
         return sketch_quantile(bucket["Sketch"], spec.high / 100.0, low, high)

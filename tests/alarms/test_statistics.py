@@ -193,3 +193,19 @@ def test_datum_time_limits():
     assert check_datum_time(EPOCH - 13 * 86400, EPOCH) is None
     assert "two weeks" in check_datum_time(EPOCH - 15 * 86400, EPOCH)
     assert "two hours" in check_datum_time(EPOCH + 3 * 3600, EPOCH)
+
+
+def test_buckets_without_a_sketch_answer_the_plain_statistics_only():
+    from pipeline.alarms.periods import add_value, merge_buckets, new_bucket
+    from pipeline.alarms.statistics import parse_extended_statistic, statistic_value
+
+    plain = new_bucket(sketch=False)
+    for value in (1.0, 5.0, 3.0):
+        add_value(plain, value)
+    assert [statistic_value(plain, s) for s in ("SampleCount", "Sum", "Minimum", "Maximum", "Average")] == [
+        3.0, 9.0, 1.0, 5.0, 3.0]
+    assert statistic_value(plain, None, parse_extended_statistic("p50")) is None
+    full = add_value(new_bucket(), 2.0)
+    assert statistic_value(full, None, parse_extended_statistic("p50")) is not None
+    merged = merge_buckets(merge_buckets(new_bucket(), full), plain)
+    assert merged["Sketch"] is None and merged["SampleCount"] == 4.0

@@ -61,7 +61,10 @@ def add_datum(key: str, datum: dict, alarms) -> None:
     entry = metric_state.get(key) or {"buckets": {}, "anomaly": None}
     timestamp = datum["Timestamp"] / 1000
     start = str(period_start(timestamp, _bucket_seconds(alarms)))
-    bucket = entry["buckets"].get(start) or new_bucket()
+    # percentile sketches only where an alarm reads an extended statistic: they are most of the
+    # state (bench/alarms.py memory per series)
+    bucket = entry["buckets"].get(start) or new_bucket(
+        sketch=any(alarm.extended_statistic is not None for alarm in alarms))
     add_value(bucket, datum["Value"])
     entry["buckets"][start] = bucket
     metric_state[key] = entry

@@ -171,7 +171,9 @@ async def step(composite, entry: dict[str, Any], message: dict[str, Any], now: f
         changed = changed or entry["Suppression"] != before
     actions = composite.actions_for(entry["StateValue"] if change is None else change.state) if run else ()
     if change is not None:
-        await publish_transition(change, composite, actions)
+        # "Alarm" or "WaitPeriod" while the suppressor holds the actions back, as AWS reports it
+        suppressed_by = entry["Suppression"].get("SuppressedBy") if not run and composite.actions_suppressor else None
+        await publish_transition(change, composite, actions, suppressed_by=suppressed_by)
         entry.update(StateValue=change.state.value, StateReason=change.reason, Timestamp=change.timestamp,
                      LastRecord=change.to_record(actions=(), actions_enabled=composite.actions_enabled,
                                                  configuration=composite.body))
