@@ -40,35 +40,12 @@ class TopicRecord(NamedTuple):
 
 
 def read_topic(role: str, timeout_s: float = 30.0) -> list[TopicRecord]:
-    """Every record of a catalog topic, from the beginning to the end offsets seen at the start
-    (records written meanwhile are left for the next call). A missing topic reads as empty."""
-    from kafka import KafkaConsumer, TopicPartition
-
+    """Every record of a catalog topic (see pipeline.cli.reading)."""
     from pipeline import topics
-    from pipeline.kafka_settings import kafka_python_config
+    from pipeline.cli.reading import read_topic as read_records
 
-    name = topics.topic_name(role)
-    consumer = KafkaConsumer(**kafka_python_config(), enable_auto_commit=False, group_id=None)
-    try:
-        partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or [])]
-        if not partitions:
-            return []
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        found: list[TopicRecord] = []
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.position(p) < end[p] for p in partitions):
-            if time.monotonic() > deadline:
-                raise PipelineError(f"reading topic {name} took longer than {timeout_s:.0f}s")
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset < end[tp]:
-                        found.append(TopicRecord(record.key, record.value, record.timestamp,
-                                                 record.partition, record.offset))
-        return found
-    finally:
-        consumer.close()
+    return [TopicRecord(r.key, r.value, r.timestamp, r.partition, r.offset)
+            for r in read_records(topics.topic_name(role), timeout_s)]
 
 
 def _decoded(role: str, records: Iterable[TopicRecord]):

@@ -73,34 +73,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def read_topic(role: str, key_filter: Callable[[bytes | None], bool] | None = None) -> Iterator[tuple[Any, Any]]:
     """(key, decoded value) of every record now on a catalog topic, partition by partition in
     offset order; a missing topic reads as empty."""
-    from kafka import KafkaConsumer, TopicPartition
-
     from pipeline import topics
+    from pipeline.cli.reading import read_topic
     from pipeline.codec import codec_for
-    from pipeline.kafka_settings import kafka_python_config
 
-    name = topics.topic_name(role)
     codec = codec_for(role)
-    consumer = KafkaConsumer(**kafka_python_config(), enable_auto_commit=False, group_id=None)
-    try:
-        partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or [])]
-        if not partitions:
-            return
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        while any(consumer.position(p) < end[p] for p in partitions):
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset >= end[tp]:
-                        continue
-                    if key_filter is not None and not key_filter(record.key):
-                        continue
-                    if record.value is None:
-                        continue
-                    yield record.key, codec.decode(record.value)
-    finally:
-        consumer.close()
+    for record in read_topic(topics.topic_name(role)):
+        if key_filter is not None and not key_filter(record.key):
+            continue
+        if record.value is None:
+            continue
+        yield record.key, codec.decode(record.value)
 
 
 def _time_argument(text: str | None) -> Any:
@@ -200,34 +183,11 @@ def config_rule_names() -> list[str]:
 
 
 def _live_definition_keys(prefix: str) -> list[str]:
-    from kafka import KafkaConsumer, TopicPartition
-
     from pipeline import topics
-    from pipeline.kafka_settings import kafka_python_config
+    from pipeline.cli.reading import latest_by_key, read_topic
 
-    name = topics.topic_name("definitions")
-    consumer = KafkaConsumer(**kafka_python_config(), enable_auto_commit=False, group_id=None)
-    live: set[str] = set()
-    try:
-        partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or [])]
-        if not partitions:
-            return []
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        while any(consumer.position(p) < end[p] for p in partitions):
-            for records in consumer.poll(timeout_ms=1000).values():
-                for record in records:
-                    key = (record.key or b"").decode("utf-8", "replace")
-                    if not key.startswith(prefix):
-                        continue
-                    if record.value is None:
-                        live.discard(key)
-                    else:
-                        live.add(key)
-    finally:
-        consumer.close()
-    return sorted(live)
+    current = latest_by_key(read_topic(topics.topic_name("definitions")))
+    return sorted(key for key in current if key.startswith(prefix))
 
 
 def describe_compliance_by_config_rule(args) -> int:

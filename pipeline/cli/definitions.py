@@ -69,26 +69,11 @@ def delete_definition(args) -> int:
 
 def list_definitions(args) -> int:
     from pipeline import topics
+    from pipeline.cli.reading import latest_by_key, read_topic
     from pipeline.codec import codec_for
-    from pipeline.kafka_settings import kafka_python_config
-    from kafka import KafkaConsumer, TopicPartition
 
-    name = topics.topic_name("definitions")
-    consumer = KafkaConsumer(**kafka_python_config(), enable_auto_commit=False, group_id=None)
-    partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or [])]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning(*partitions)
-    end = consumer.end_offsets(partitions)
-    current: dict[str, dict] = {}
-    while any(consumer.position(p) < end[p] for p in partitions):
-        for records in consumer.poll(timeout_ms=1000).values():
-            for record in records:
-                key = record.key.decode()
-                if record.value is None:
-                    current.pop(key, None)
-                else:
-                    current[key] = codec_for("definitions").decode(record.value)
-    consumer.close()
+    records = latest_by_key(read_topic(topics.topic_name("definitions")))
+    current = {key: codec_for("definitions").decode(record.value) for key, record in records.items()}
     shown = [{"Kind": v["kind"], "Name": v["name"], "Definition": v["body"]}
              for k, v in sorted(current.items()) if args.kind in (None, v["kind"])]
     print_json({"Definitions": shown})

@@ -73,39 +73,11 @@ def _ensure_archive_topic(name: str, retention_days: int) -> None:
                                           "configs": {"retention.ms": str(retention_ms(retention_days))}}})
 
 
-def _read_all(topic: str) -> list:
-    """Every record of ``topic`` from the beginning to its current end (kafka-python records)."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    from pipeline.kafka_settings import kafka_python_config
-
-    consumer = KafkaConsumer(**kafka_python_config(), enable_auto_commit=False, group_id=None)
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        if not partitions:
-            return []
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        records = []
-        while any(consumer.position(p) < end[p] for p in partitions):
-            for batch in consumer.poll(timeout_ms=1000).values():
-                records.extend(r for r in batch if r.offset < end[TopicPartition(r.topic, r.partition)])
-        return records
-    finally:
-        consumer.close()
-
-
 def _current_entries() -> dict[str, dict]:
     """Archive/<name> and Replay/<name> → their current JSON document (tombstones removed)."""
-    current: dict[str, dict] = {}
-    for record in _read_all(archives_topic()):
-        key = record.key.decode("utf-8")
-        if record.value is None:
-            current.pop(key, None)
-        else:
-            current[key] = json.loads(record.value)
-    return current
+    from pipeline.cli.reading import latest_by_key, read_topic
+
+    return {key: json.loads(record.value) for key, record in latest_by_key(read_topic(archives_topic())).items()}
 
 
 def _write_entry(key: str, document: dict | None) -> None:
@@ -118,10 +90,11 @@ def _write_entry(key: str, document: dict | None) -> None:
 
 def read_archive_records(name: str) -> list[tuple[dict, Any]]:
     """(event, record) for every record on an archive topic, in archive order per partition."""
+    from pipeline.cli.reading import read_topic
     from pipeline.codec import codec_for
 
     codec = codec_for("event-bus")
-    records = sorted(_read_all(archive_topic(name)), key=lambda r: (r.timestamp, r.partition, r.offset))
+    records = sorted(read_topic(archive_topic(name)), key=lambda r: (r.timestamp, r.partition, r.offset))
     return [(codec.decode(r.value), r) for r in records if r.value is not None]
 
 

@@ -79,3 +79,16 @@ def test_plain_faust_command_runs_the_same_worker(pipeline_env, tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
+
+
+def test_apply_delete_and_list_definitions(pipeline_env):
+    applied = cli("apply", str(PROJECT / "demo" / "definitions" / "web-errors.yaml"),
+                  str(PROJECT / "demo" / "definitions" / "alarms.yaml"), env=pipeline_env)
+    assert applied.returncode == 0, applied.stderr
+    deleted = cli("delete", "MetricFilter", "/demo/web/access/response-bytes", env=pipeline_env)
+    assert deleted.returncode == 0, deleted.stderr
+    listed = json.loads(cli("list-definitions", env=pipeline_env).stdout)
+    assert [(d["Kind"], d["Name"]) for d in listed["Definitions"]] == [
+        ("MetricAlarm", "web-server-errors"), ("MetricFilter", "/demo/web/access/server-errors")]
+    unknown = cli("delete", "Widget", "x", env=pipeline_env)
+    assert unknown.returncode == 1 and "unknown kind 'Widget'" in unknown.stderr
