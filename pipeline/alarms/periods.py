@@ -13,6 +13,8 @@ of 60 s buckets (10 s for high-resolution metrics) serves every alarm period on 
 
 from __future__ import annotations
 
+from pipeline.timestamps import parse_timestamp
+
 import math
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
@@ -169,30 +171,11 @@ def check_datum_time(timestamp: float, now: float) -> str | None:
 
 
 def to_epoch(value: Any) -> float:
-    """Epoch seconds from an ISO 8601 string (``Z`` or offset; naive = UTC) or a number.
-
-    Numbers above 1e11 are taken as epoch milliseconds (Kafka timestamps).
-    """
-    if isinstance(value, bool):
-        raise MetricDataError(f"invalid timestamp {value!r}")
-    if isinstance(value, (int, float)):
-        return float(value) / 1000.0 if value > 1e11 else float(value)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return to_epoch(float(text))
-        except ValueError:
-            pass
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise MetricDataError(f"invalid timestamp {value!r}: expected ISO 8601 or epoch seconds") from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.timestamp()
-    raise MetricDataError(f"invalid timestamp {value!r}")
+    """Epoch seconds from an ISO 8601 string or a number (see pipeline.timestamps)."""
+    try:
+        return parse_timestamp(value).timestamp()
+    except ValueError as error:
+        raise MetricDataError(f"invalid timestamp {value!r}: {error}") from None
 
 
 def iso_timestamp(timestamp: float) -> str:

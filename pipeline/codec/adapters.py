@@ -8,33 +8,20 @@ normalised here too: field aliases, timestamps in ISO 8601 or seconds, missing d
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from pipeline.codec.errors import DecodeError
+from pipeline.timestamps import parse_timestamp
 
 Record = dict[str, Any]
 
 
 def to_epoch_ms(value: Any, field: str) -> int:
-    """Milliseconds since the epoch from ms, seconds (float or < 1e11) or an ISO 8601 string."""
-    if isinstance(value, bool):
-        raise DecodeError(f"{field} must be a timestamp, got a boolean")
-    if isinstance(value, (int, float)):
-        return int(value * 1000) if value < 1e11 else int(value)
-    if isinstance(value, str):
-        try:
-            return to_epoch_ms(float(value), field)
-        except ValueError:
-            pass
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise DecodeError(f"{field} is not a timestamp: {value!r}") from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return int(parsed.timestamp() * 1000)
-    raise DecodeError(f"{field} must be a timestamp, got {type(value).__name__}")
+    """Milliseconds since the epoch from ms, seconds or an ISO 8601 string (pipeline.timestamps)."""
+    try:
+        return int(parse_timestamp(value, field=field).timestamp() * 1000)
+    except ValueError as error:
+        raise DecodeError(str(error)) from None
 
 
 def _require_str(obj: Record, field: str, *aliases: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from pipeline.timestamps import parse_timestamp
+
 
 __all__ = ["parse_time", "format_time", "to_epoch_ms"]
 
@@ -20,31 +22,7 @@ def parse_time(value: Any, *, field: str = "time") -> datetime:
 
     :raises ValueError: with a message naming ``field`` when the value is not a time.
     """
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, bool):
-        raise ValueError(f"{field} must be a timestamp, got a boolean")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-        # epoch milliseconds (configurationStateId-like numbers) are 1000x larger than any
-        # plausible epoch-seconds value; accept both.
-        if seconds > 1e11:
-            seconds /= 1000.0
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
-    if isinstance(value, str) and value.strip():
-        text = value.strip()
-        try:
-            return parse_time(float(text), field=field)
-        except ValueError:
-            pass
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"{field} {value!r} is not an ISO-8601 timestamp or epoch seconds") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    raise ValueError(f"{field} must be a timestamp, got {type(value).__name__}")
+    return parse_timestamp(value, field=field)
 
 
 def format_time(value: Any, *, field: str = "time") -> str:

@@ -8,10 +8,10 @@ CloudTrail"). Pure: the ingestion time is an argument, never read from a clock.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from pipeline.errors import PipelineError
+from pipeline.timestamps import parse_timestamp
 
 __all__ = ["cloudtrail_to_log_events", "CloudTrailError"]
 
@@ -23,16 +23,10 @@ class CloudTrailError(PipelineError):
 def _event_time_ms(value: Any) -> int:
     if not isinstance(value, str):
         raise CloudTrailError(f"eventTime must be an ISO 8601 string, got {value!r}")
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise CloudTrailError(f"eventTime {value!r} is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp() * 1000)
+        return int(parse_timestamp(value, field="eventTime").timestamp() * 1000)
+    except ValueError as error:
+        raise CloudTrailError(str(error)) from None
 
 
 def _account(record: Mapping[str, Any]) -> str:

@@ -99,7 +99,7 @@ def test_json_input_is_normalised():
     (b'{"message": "m", "timestamp": 1}', "logGroupName is missing"),
     (b'{"logGroupName": "g", "message": "m"}', "timestamp is missing"),
     (b'{"logGroupName": "g", "message": 5, "timestamp": 1}', "message must be a string"),
-    (b'{"logGroupName": "g", "message": "m", "timestamp": "yesterday"}', "timestamp is not a timestamp"),
+    (b'{"logGroupName": "g", "message": "m", "timestamp": "yesterday"}', "timestamp 'yesterday' is not an ISO-8601 timestamp"),
     (b'{"logGroupName": "g", "message": "m",', "not valid JSON"),
     (b'[1, 2]', "expected a JSON object"),
     (b'\x05abc', "not valid Avro"),
