@@ -54,7 +54,7 @@ bus_topics = app.topic(*[topics.bus_topic(b) for b in ["default", *CUSTOM_BUSES]
 @app.task
 async def track_bus_topics() -> None:
     """The CloudTrail, Config and alarm agents write to the default bus through plain channels;
-    keep the bus topics in the producer's metadata for them (see deliveries.track_topic)."""
+    keep the custom bus topics (not in the catalog) in the producer's metadata too (channels.track_topic)."""
     for bus in ["default", *CUSTOM_BUSES]:
         await track_topic(topics.bus_topic(bus))
 
