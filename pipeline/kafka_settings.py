@@ -51,6 +51,13 @@ def faust_credentials() -> Any:
     return faust.SSLCredentials(ssl_context)
 
 
+def _sasl_settings() -> dict[str, Any]:
+    """The SASL keywords, spelled the same by kafka-python and aiokafka."""
+    return {"sasl_mechanism": os.environ.get("KAFKA_SASL_MECHANISM", "PLAIN"),
+            "sasl_plain_username": os.environ.get("KAFKA_SASL_USERNAME"),
+            "sasl_plain_password": os.environ.get("KAFKA_SASL_PASSWORD")}
+
+
 def kafka_python_config() -> dict[str, Any]:
     """Keyword arguments shared by kafka-python's producer, consumer and admin client."""
     config: dict[str, Any] = {"bootstrap_servers": bootstrap_servers().split(",")}
@@ -58,9 +65,7 @@ def kafka_python_config() -> dict[str, Any]:
     if protocol != "PLAINTEXT":
         config["security_protocol"] = protocol
     if protocol.startswith("SASL"):
-        config["sasl_mechanism"] = os.environ.get("KAFKA_SASL_MECHANISM", "PLAIN")
-        config["sasl_plain_username"] = os.environ.get("KAFKA_SASL_USERNAME")
-        config["sasl_plain_password"] = os.environ.get("KAFKA_SASL_PASSWORD")
+        config.update(_sasl_settings())
     if protocol.endswith("SSL"):
         for env, key in (("KAFKA_SSL_CAFILE", "ssl_cafile"), ("KAFKA_SSL_CERTFILE", "ssl_certfile"),
                          ("KAFKA_SSL_KEYFILE", "ssl_keyfile")):
@@ -76,9 +81,7 @@ def aiokafka_config() -> dict[str, Any]:
     if protocol != "PLAINTEXT":
         config["security_protocol"] = protocol
     if protocol.startswith("SASL"):
-        config["sasl_mechanism"] = os.environ.get("KAFKA_SASL_MECHANISM", "PLAIN")
-        config["sasl_plain_username"] = os.environ.get("KAFKA_SASL_USERNAME")
-        config["sasl_plain_password"] = os.environ.get("KAFKA_SASL_PASSWORD")
+        config.update(_sasl_settings())
     if protocol.endswith("SSL"):
         config["ssl_context"] = _ssl_context()
     return config

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from pipeline.alarms.errors import AlarmRuleError
-from pipeline.alarms.model import AlarmState, StateChange
+from pipeline.alarms.model import AlarmState, StateChange, actions_for_state
 from pipeline.alarms.periods import reason_data_timestamp
 
 __all__ = [
@@ -263,14 +263,7 @@ class CompositeAlarm:
         )
 
     def actions_for(self, state: AlarmState | str) -> tuple[str, ...]:
-        if not self.actions_enabled:
-            return ()
-        state = AlarmState.of(state)
-        if state is AlarmState.ALARM:
-            return self.alarm_actions
-        if state is AlarmState.OK:
-            return self.ok_actions
-        return self.insufficient_data_actions
+        return actions_for_state(self, state)
 
 
 def _long_time(timestamp: float) -> str:

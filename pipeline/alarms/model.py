@@ -175,14 +175,19 @@ class Alarm:
 
     def actions_for(self, state: "AlarmState | str") -> tuple[str, ...]:
         """Topics to notify on a transition into ``state`` (empty when actions are disabled)."""
-        if not self.actions_enabled:
-            return ()
-        state = AlarmState.of(state)
-        if state is AlarmState.ALARM:
-            return self.alarm_actions
-        if state is AlarmState.OK:
-            return self.ok_actions
-        return self.insufficient_data_actions
+        return actions_for_state(self, state)
+
+
+def actions_for_state(alarm: Any, state: "AlarmState | str") -> tuple[str, ...]:
+    """The actions of a metric or composite alarm for a transition into ``state``."""
+    if not alarm.actions_enabled:
+        return ()
+    state = AlarmState.of(state)
+    if state is AlarmState.ALARM:
+        return alarm.alarm_actions
+    if state is AlarmState.OK:
+        return alarm.ok_actions
+    return alarm.insufficient_data_actions
 
 
 @dataclass(frozen=True)
