@@ -60,7 +60,11 @@ def _sasl_settings() -> dict[str, Any]:
 
 def kafka_python_config() -> dict[str, Any]:
     """Keyword arguments shared by kafka-python's producer, consumer and admin client."""
-    config: dict[str, Any] = {"bootstrap_servers": bootstrap_servers().split(",")}
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_servers().split(","),
+        # a CLI command against a broker that is not there says so after 10 s, not 30
+        "bootstrap_timeout_ms": int(os.environ.get("KAFKA_BOOTSTRAP_TIMEOUT_MS", "10000")),
+    }
     protocol = security_protocol()
     if protocol != "PLAINTEXT":
         config["security_protocol"] = protocol

@@ -68,7 +68,7 @@ def test_sasl_ssl_settings_reach_every_client(monkeypatch, tmp_path):
     monkeypatch.setenv("KAFKA_SASL_USERNAME", "user")
     monkeypatch.setenv("KAFKA_SASL_PASSWORD", "secret")
     assert kafka_settings.kafka_python_config() == {
-        "bootstrap_servers": ["b1:9093", "b2:9093"], "security_protocol": "SASL_PLAINTEXT",
+        "bootstrap_servers": ["b1:9093", "b2:9093"], "bootstrap_timeout_ms": 10000, "security_protocol": "SASL_PLAINTEXT",
         "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "user", "sasl_plain_password": "secret"}
     assert kafka_settings.aiokafka_config()["sasl_plain_username"] == "user"
     credentials = kafka_settings.faust_credentials()
