@@ -208,15 +208,21 @@ def _validate_metrics(body: Mapping[str, Any], normalised: dict[str, Any]) -> in
     return period
 
 
-def validate_metric_alarm(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Validate a PutMetricAlarm body; return ``(AlarmName, normalised body)``."""
+def _start(body: Mapping[str, Any], action: str, keys) -> tuple[str, dict[str, Any]]:
+    """What both alarm kinds check first: a mapping, known keys, the name, the description."""
     if not isinstance(body, Mapping):
-        raise _error("The PutMetricAlarm request must be a JSON object.")
-    _unknown_keys(body, _METRIC_ALARM_KEYS)
+        raise _error(f"The {action} request must be a JSON object.")
+    _unknown_keys(body, keys)
     name = _name(body)
     normalised: dict[str, Any] = {"AlarmName": name}
     if body.get("AlarmDescription") is not None:
         normalised["AlarmDescription"] = str(body["AlarmDescription"])
+    return name, normalised
+
+
+def validate_metric_alarm(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Validate a PutMetricAlarm body; return ``(AlarmName, normalised body)``."""
+    name, normalised = _start(body, "PutMetricAlarm", _METRIC_ALARM_KEYS)
     _actions(body, normalised)
     operator = body.get("ComparisonOperator")
     if operator is None:
@@ -308,13 +314,7 @@ def validate_composite_alarm(body: Mapping[str, Any]) -> tuple[str, dict[str, An
     """Validate a PutCompositeAlarm body; return ``(AlarmName, normalised body)``."""
     from pipeline.alarms.composite import alarm_name_of, parse_alarm_rule
 
-    if not isinstance(body, Mapping):
-        raise _error("The PutCompositeAlarm request must be a JSON object.")
-    _unknown_keys(body, _COMPOSITE_KEYS)
-    name = _name(body)
-    normalised: dict[str, Any] = {"AlarmName": name}
-    if body.get("AlarmDescription") is not None:
-        normalised["AlarmDescription"] = str(body["AlarmDescription"])
+    name, normalised = _start(body, "PutCompositeAlarm", _COMPOSITE_KEYS)
     if body.get("AlarmRule") is None:
         raise _null("AlarmRule")
     rule = parse_alarm_rule(body["AlarmRule"])

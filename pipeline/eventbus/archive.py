@@ -84,16 +84,23 @@ def archive_from_arn(value: Any, where: str = "EventSourceArn") -> str:
     return name
 
 
+def _request_name(body: dict[str, Any], action: str, allowed: set[str], key: str, pattern: re.Pattern) -> str:
+    """Refuse unknown parameters, then return the request's name (``key``) if it fits ``pattern``."""
+    unknown = set(body) - allowed
+    if unknown:
+        raise ArchiveError(f"{action}: unknown parameters {sorted(unknown)}")
+    name = body.get(key)
+    if not isinstance(name, str) or not pattern.fullmatch(name):
+        member = key[0].lower() + key[1:]
+        raise ArchiveError(f"1 validation error detected: Value '{name}' at '{member}' failed to satisfy "
+                           f"constraint: Member must satisfy regular expression pattern: {pattern.pattern}")
+    return name
+
+
 def validate_archive(body: dict[str, Any]) -> dict[str, Any]:
     """CreateArchive body → normalised archive {ArchiveName, EventSourceBus, EventPattern?, RetentionDays}."""
-    unknown = set(body) - {"ArchiveName", "EventSourceArn", "Description", "EventPattern", "RetentionDays",
-                           "KmsKeyIdentifier"}
-    if unknown:
-        raise ArchiveError(f"CreateArchive: unknown parameters {sorted(unknown)}")
-    name = body.get("ArchiveName")
-    if not isinstance(name, str) or not _ARCHIVE_NAME.fullmatch(name):
-        raise ArchiveError(f"1 validation error detected: Value '{name}' at 'archiveName' failed to satisfy "
-                           f"constraint: Member must satisfy regular expression pattern: {_ARCHIVE_NAME.pattern}")
+    name = _request_name(body, "CreateArchive", {"ArchiveName", "EventSourceArn", "Description", "EventPattern",
+                                                 "RetentionDays", "KmsKeyIdentifier"}, "ArchiveName", _ARCHIVE_NAME)
     archive: dict[str, Any] = {"ArchiveName": name, "EventSourceBus": bus_from_arn(body.get("EventSourceArn"))}
     pattern = body.get("EventPattern")
     if pattern is not None:
@@ -138,14 +145,8 @@ def parse_time(value: Any, where: str) -> datetime:
 
 def validate_replay(body: dict[str, Any], archive: dict[str, Any] | None) -> dict[str, Any]:
     """StartReplay body (with the archive it names, None if unknown) → normalised replay."""
-    unknown = set(body) - {"ReplayName", "Description", "EventSourceArn", "EventStartTime", "EventEndTime",
-                           "Destination"}
-    if unknown:
-        raise ArchiveError(f"StartReplay: unknown parameters {sorted(unknown)}")
-    name = body.get("ReplayName")
-    if not isinstance(name, str) or not _REPLAY_NAME.fullmatch(name):
-        raise ArchiveError(f"1 validation error detected: Value '{name}' at 'replayName' failed to satisfy "
-                           f"constraint: Member must satisfy regular expression pattern: {_REPLAY_NAME.pattern}")
+    name = _request_name(body, "StartReplay", {"ReplayName", "Description", "EventSourceArn", "EventStartTime",
+                                               "EventEndTime", "Destination"}, "ReplayName", _REPLAY_NAME)
     archive_name = archive_from_arn(body.get("EventSourceArn"))
     if archive is None:
         raise ArchiveError(f"Archive {archive_name} does not exist.", "ResourceNotFoundException")
