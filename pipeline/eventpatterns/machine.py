@@ -10,24 +10,34 @@ How an event is matched:
 1. flatten the event once, visiting only paths some rule uses (flatten.py);
 2. for each leaf on a key path (step 3), probe the path's :class:`_ValueIndex`, shared by all rules:
    exact strings/numbers/literals and equals-ignore-case are dict lookups; prefixes and suffixes
-   are dict lookups of ``value[:n]`` for each distinct pattern length ``n``; numeric ranges and
-   CIDRs are a bisect into sorted interval end points (segment → slots, filled on first use);
-   wildcards are filtered by their literal prefix or suffix before the regex runs;
-   anything-but is "every anything-but slot of the path minus those the value is excluded by"
-   (so its cost is proportional to the anything-but slots on that path — it matches most of
-   them anyway);
+   are dict lookups of ``value[:n]`` for each distinct pattern length ``n``, longest first, and
+   stop at the first hit (each affix maps to its whole chain of shorter affixes, so nested
+   prefixes ``M``, ``MI``, ``MIS`` cost one hit, not three); numeric ranges and CIDRs are a
+   bisect into sorted interval end points (segment → slots, filled on first use); wildcards
+   are filtered by their literal prefix or suffix before the regex runs; anything-but is
+   "every anything-but slot of the path minus those the value is excluded by" (so its cost is
+   proportional to the anything-but slots on that path — it matches most of them anyway);
 3. each branch (an AND of field conditions, one per ``$or`` combination) is indexed under one
-   *key slot* only, its most selective condition; a probe hit makes the branch a candidate;
+   *key slot* only, its most selective condition; branches sharing a key matcher form a
+   *group*, and a probe hit yields groups (the groups of one look-up — an affix chain — are
+   merged into one at build time). A group holds: the rules whose branch is the key slot
+   alone (matched outright, as a sorted tuple); for branches with a second required slot of
+   exact strings, a table {second path: {string: (rules complete with it, branches with more
+   slots)}} probed with the event's leaves at that path — so rules sharing a key but differing
+   in, say, ``ST_TYPE`` cost one dict look-up per group, not one verification each; the other
+   branches become candidates;
 4. a candidate's other conditions are tested directly against the event's leaves at their paths
    (memoised per event, as identical conditions are shared), then ``exists: false``
    alternatives and, only if some leaf came from an array, array consistency (one element per
-   array across the branch's fields) are checked. Branches with no required condition (only
-   ``exists: false``) are checked on every event.
+   array across the branch's fields) are checked (with arrays in the event, every branch of a
+   hit group is verified this way, as the second-level table does not track elements).
+   Branches with no required condition (only ``exists: false``) are checked on every event.
 
-Cost per event: flatten (fields some rule uses) + one probe per key-indexed leaf + hits on key
-slots + verification of candidates. It grows with the number of rules only through the
-candidates whose key condition holds (i.e. through output-like quantities), the distinct
-prefix/suffix lengths on a path, anything-but slots on a path and unanchored wildcards.
+Cost per event: flatten (fields some rule uses) + one probe per key-indexed leaf + one visit
+per hit group + the second-level look-ups + verification of candidates + the output. It grows
+with the number of rules only through the groups and candidates whose conditions hold (i.e.
+through output-like quantities), the distinct prefix/suffix lengths on a path, anything-but
+slots on a path and unanchored wildcards.
 """
 
 from __future__ import annotations
@@ -147,13 +157,35 @@ class _ValueIndex:
 
     def finish(self) -> None:
         for (is_prefix, ignore_case), table in self._affix_maps.items():
-            lengths = sorted({len(text) for text in table})
-            self.affixes.append((is_prefix, ignore_case, lengths, table))
+            # Longest match first: the affixes a value has are exactly the table's affixes of
+            # its longest one, so each text maps to the ids of its whole chain and a probe
+            # stops at the first (longest) hit - one hit per value, however many affixes nest.
+            lengths = sorted({len(text) for text in table}, reverse=True)
+            chains: dict[str, tuple[int, ...]] = {}
+            for text, ids in table.items():
+                size = len(text)
+                chain: list[int] = []
+                for length in lengths:
+                    if length <= size:
+                        found = table.get(text[:length] if is_prefix else text[size - length:])
+                        if found:
+                            chain.extend(found)
+                chains[text] = tuple(dict.fromkeys(chain))
+            self.affixes.append((is_prefix, ignore_case, lengths, chains))
         self.numeric.finish()
         for intervals in self.cidr.values():
             intervals.finish()
         self.wild_prefix_lengths = sorted({len(p) for p in self.wild_prefix})
         self.wild_suffix_lengths = sorted({len(s) for s in self.wild_suffix})
+
+    def remap(self, merge: Callable[[tuple[int, ...]], tuple[int, ...]]) -> None:
+        """Replace each id tuple of more than one id found by one look-up with ``merge(ids)``."""
+        tables = [self.strings, self.numbers, self.literals, self.ignore_case]
+        tables.extend(chains for _, _, _, chains in self.affixes)
+        for table in tables:
+            for key, ids in table.items():
+                if len(ids) > 1:
+                    table[key] = merge(ids)
 
     def probe(self, value: Any, out: list[tuple[int, ...]]) -> int:
         """Append the id tuples ``value`` hits; return the number of look-ups made (work units)."""
@@ -175,13 +207,14 @@ class _ValueIndex:
                     else:
                         text = value
                     size = len(text)
-                    for length in lengths:
+                    for length in lengths:  # longest first; the first hit holds the chain
                         if length > size:
-                            break
+                            continue
                         work += 1
                         found = table.get(text[:length] if is_prefix else text[size - length:])
                         if found:
                             out.append(found)
+                            break
                 if self.ignore_case:
                     work += 1
                     found = self.ignore_case.get(lowered if lowered is not None else value.lower())
@@ -276,6 +309,64 @@ class _PathEntry:
         return work
 
 
+_MERGE_BUDGET = 200_000  # merged-group entries allowed beyond twice the groups' own size
+
+
+class _GroupMerger:
+    """Folds several key groups hit by one look-up (nested prefixes, say) into one group.
+
+    The merged group holds the union of the groups' rules, branches and second-level tables, so
+    the event pays one group visit where it would pay one per nested affix. Merges are cached by
+    their member set; past a size budget the ids are left unmerged (same answer, more visits).
+    """
+
+    def __init__(self, groups: list) -> None:
+        self.groups = groups
+        self.cache: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self.budget = _MERGE_BUDGET + 2 * sum(_group_size(group) for group in groups)
+
+    def __call__(self, ids: tuple[int, ...]) -> tuple[int, ...]:
+        members = tuple(sorted(set(ids)))
+        if len(members) == 1:
+            return members
+        found = self.cache.get(members)
+        if found is not None:
+            return found
+        rules: set[int] = set()
+        checked: dict[int, None] = {}
+        verify: dict[int, None] = {}
+        seconds: dict[str, dict[str, tuple[set[int], dict[int, None]]]] = {}
+        for member in members:
+            member_rules, member_checked, member_verify, member_seconds = self.groups[member]
+            rules.update(member_rules)
+            checked.update(dict.fromkeys(member_checked))
+            verify.update(dict.fromkeys(member_verify))
+            for path, table in member_seconds:
+                merged_table = seconds.setdefault(path, {})
+                for value, (value_rules, value_branches) in table.items():
+                    into = merged_table.setdefault(value, (set(), {}))
+                    into[0].update(value_rules)
+                    into[1].update(dict.fromkeys(value_branches))
+        group = (tuple(sorted(rules)), tuple(checked), tuple(verify),
+                 tuple((path, {value: (tuple(sorted(r)), tuple(b)) for value, (r, b) in table.items()})
+                       for path, table in seconds.items()))
+        size = _group_size(group)
+        if size > self.budget:
+            found = members
+        else:
+            self.budget -= size
+            self.groups.append(group)
+            found = (len(self.groups) - 1,)
+        self.cache[members] = found
+        return found
+
+
+def _group_size(group: tuple) -> int:
+    rules, checked, verify, seconds = group
+    return len(rules) + len(checked) + len(verify) + sum(
+        1 + len(r) + len(b) for _, table in seconds for r, b in table.values())
+
+
 # Weights for choosing a branch's key slot: a slot costs (slots sharing its match values) x weight.
 # Exact look-ups are cheapest and most selective; ranges and affixes match more values;
 # exists and anything-but match almost every value, so they are key only when nothing else is.
@@ -287,11 +378,15 @@ class Machine:
     """An immutable matcher for a fixed set of compiled rules (see the module docstring).
 
     Each branch is indexed under one *key slot* only: the required slot with the lowest
-    estimated hit rate (slots sharing its match values x a per-kind weight, _KIND_WEIGHT). A hit on the key slot makes the
-    branch a candidate; its other slots are then tested against the event's leaves at their
-    paths (results memoised per event for slots shared by several branches). So a field that
-    many rules mention with the same value (``ST_TYPE = ST``) does not cost a hit per rule on
-    every event - the event-ruler automaton gets the same effect by walking fields in order.
+    estimated hit rate (slots sharing its match values x a per-kind weight, _KIND_WEIGHT). A
+    branch with a second required slot of exact strings is also filed under that slot's values
+    inside its key *group* (all branches sharing one key matcher), so a key hit reaches the
+    branches whose second field also holds by one dict look-up per group instead of one
+    verification per branch - the event-ruler automaton gets the same effect by walking fields
+    in order. Any other slots are then tested against the event's leaves at their paths
+    (results memoised per event for slots shared by several branches). So a field that many
+    rules mention with the same value (``ST_TYPE = ST``) costs neither a hit nor a check per
+    rule on every event.
     """
 
     def __init__(self, rules: dict[str, CompiledPattern]) -> None:
@@ -302,24 +397,31 @@ class Machine:
                 for slot in branch:
                     for matcher in slot.matchers:
                         usage[(slot.path, matcher)] = usage.get((slot.path, matcher), 0) + 1
+
+        def cost(slot: Slot) -> int:
+            return sum(usage[(slot.path, m)] * _KIND_WEIGHT[type(m)] for m in slot.matchers)
+
         interned: dict[Slot, int] = {}
         self.slots: list[Slot] = []  # verify-slot number -> slot
         self.branch_rule: list[int] = []
         # per branch, the slots to test besides the key slot: (number, path, matchers, absent_ok)
         self.branch_checks: list[tuple[tuple[int, str, tuple, bool], ...]] = []
-        key_paths: list[str] = []
         all_paths: list[str] = []
-        positive: dict[str, dict[Any, list[int]]] = {}
-        negative: dict[str, dict[AnythingBut, list[int]]] = {}
+        # key path -> key matcher -> group number; a group is every branch with that key matcher
+        positive: dict[str, dict[Any, int]] = {}
+        negative: dict[str, dict[AnythingBut, int]] = {}
+        group_rules: list[list[int]] = []  # rules of the group's branches that are the key slot only
+        group_checked: list[list[int]] = []  # the group's branches with other slots
+        group_verify: list[list[int]] = []  # ... of which those without an exact second slot
+        # ... and those with one: second path -> string -> ([rules with no third slot], [branches])
+        group_second: list[dict[str, dict[str, tuple[list[int], list[int]]]]] = []
         unconditional: list[int] = []
         for rule_number, compiled in enumerate(rules.values()):
             for branch in compiled.branches:
                 number = len(self.branch_rule)
                 self.branch_rule.append(rule_number)
                 required = [slot for slot in branch if not slot.absent_ok]
-                key = min(required, key=lambda slot: sum(
-                    usage[(slot.path, m)] * _KIND_WEIGHT[type(m)] for m in slot.matchers
-                )) if required else None
+                key = min(required, key=cost) if required else None
                 checks = []
                 for slot in branch:
                     all_paths.append(slot.path)
@@ -334,27 +436,57 @@ class Machine:
                 if key is None:
                     unconditional.append(number)
                     continue
-                key_paths.append(key.path)
+                exact_strings = [slot for slot in required if slot is not key and all(
+                    type(m) is Exact and type(m.value) is str for m in slot.matchers)]
+                second = min(exact_strings, key=cost) if exact_strings else None
                 for matcher in key.matchers:
                     target = negative if type(matcher) is AnythingBut else positive
-                    target.setdefault(key.path, {}).setdefault(matcher, []).append(number)
+                    by_matcher = target.setdefault(key.path, {})
+                    group = by_matcher.get(matcher)
+                    if group is None:
+                        group = by_matcher[matcher] = len(group_rules)
+                        group_rules.append([])
+                        group_checked.append([])
+                        group_verify.append([])
+                        group_second.append({})
+                    if not checks:
+                        group_rules[group].append(rule_number)
+                        continue
+                    group_checked[group].append(number)
+                    if second is None:
+                        group_verify[group].append(number)
+                        continue
+                    table = group_second[group].setdefault(second.path, {})
+                    for value_matcher in second.matchers:
+                        rules_only, branches = table.setdefault(value_matcher.value, ([], []))
+                        if len(checks) == 1:  # the second slot is the branch's only other slot
+                            rules_only.append(rule_number)
+                        else:
+                            branches.append(number)
         self.unconditional = unconditional
+        # group -> (rules, checked branches, branches to verify, ((second path, table), ...))
+        self.groups: list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple]] = [
+            (tuple(sorted(set(group_rules[g]))), tuple(dict.fromkeys(group_checked[g])),
+             tuple(dict.fromkeys(group_verify[g])),
+             tuple((path, {value: (tuple(sorted(set(r))), tuple(dict.fromkeys(b)))
+                           for value, (r, b) in table.items()})
+                   for path, table in group_second[g].items()))
+            for g in range(len(group_rules))]
         self.needles = _needles(rules.values())
-        # a branch whose key slot is its only slot matches on a key hit (an unconditional branch
-        # has no key, so all its slots are checks and it is never "simple")
-        self.branch_simple = [not checks for checks in self.branch_checks]
         self.paths = PathFilter(all_paths)
         self.entries: dict[str, _PathEntry] = {}
-        for path in set(key_paths):
+        merge = _GroupMerger(self.groups)
+        for path in set(positive) | set(negative):
             entry = self.entries[path] = _PathEntry()
-            for matcher, branches in positive.get(path, {}).items():
-                entry.positive.add(matcher, tuple(branches))
+            for matcher, group in positive.get(path, {}).items():
+                entry.positive.add(matcher, (group,))
             entry.positive.finish()
+            entry.positive.remap(merge)
             anything_buts = negative.get(path)
             if anything_buts:
                 entry.negative = _ValueIndex()
-                for index, (matcher, branches) in enumerate(anything_buts.items()):
-                    entry.negative_slots.append(tuple(branches))
+                for index, (matcher, group) in enumerate(anything_buts.items()):
+                    entry.negative_slots.append((group,))
                     for part in matcher.excluded:
                         entry.negative.add(part, (index,))
                 entry.negative.finish()
@@ -364,10 +496,7 @@ class Machine:
         leaves = flatten(event, self.paths)
         entries = self.entries
         by_path: dict[str, list] = {}
-        key_hits: dict[int, list] = {}  # branch -> trails of its key slot's matching leaves
-        matched: set[int] = set()  # rule numbers
-        simple = self.branch_simple
-        branch_rule = self.branch_rule
+        group_hits: dict[int, list] = {}  # key group -> trails of the key leaves that hit it
         out: list[tuple[int, ...]] = []
         arrays = False
         work = len(leaves)
@@ -385,18 +514,57 @@ class Machine:
             work += entry.probe(value, out)
             for ids in out:
                 work += len(ids)
-                for branch in ids:
-                    if simple[branch]:  # the key slot is the whole branch
-                        matched.add(branch_rule[branch])
-                        continue
-                    found = key_hits.get(branch)
+                for group in ids:
+                    found = group_hits.get(group)
                     if found is None:
-                        key_hits[branch] = [trail]
+                        group_hits[group] = [trail]
                     else:
                         found.append(trail)
             out.clear()
+        if not group_hits and not self.unconditional:
+            return [], work
+        found_rules: list[tuple[int, ...]] = []  # sorted tuples of matching rule numbers
+        candidates: dict[int, list] = {}  # branch -> key trails, to verify
+        groups = self.groups
+        for group, trails in group_hits.items():
+            rules_, checked, verify, seconds = groups[group]
+            if rules_:
+                found_rules.append(rules_)
+                work += 1
+            if arrays:  # array consistency needs every slot's trails: verify each branch
+                for branch in checked:
+                    work += 1
+                    known = candidates.get(branch)
+                    if known is None:
+                        candidates[branch] = list(trails)
+                    else:
+                        known.extend(trails)
+                continue
+            for branch in verify:
+                work += 1
+                candidates[branch] = trails
+            for path, table in seconds:
+                at_path = by_path.get(path)
+                if at_path is None:
+                    continue
+                for value, _ in at_path:
+                    work += 1
+                    if type(value) is str:
+                        found = table.get(value)
+                        if found is not None:
+                            if found[0]:
+                                found_rules.append(found[0])
+                            for branch in found[1]:
+                                work += 1
+                                candidates[branch] = trails
+        names = self.rule_names
+        if not candidates and not self.unconditional and len(found_rules) < 2:
+            # one sorted tuple of rules (or none): already the answer, in insertion order
+            return ([names[r] for r in found_rules[0]] if found_rules else []), work
+        matched: set[int] = set().union(*found_rules)  # rule numbers
+        branch_rule = self.branch_rule
         memo: dict[int, list] = {}
-        for branch, trails in key_hits.items():
+        for branch, trails in candidates.items():
             if branch_rule[branch] not in matched:
                 holds, spent = self._verify(branch, trails, by_path, memo, arrays)
                 work += spent
@@ -408,7 +576,6 @@ class Machine:
                 work += spent
                 if holds:
                     matched.add(branch_rule[branch])
-        names = self.rule_names
         return [names[r] for r in sorted(matched)], work
 
     def match_text(self, text: str, loads: Callable[[str], Any]) -> tuple[list[str], int]:

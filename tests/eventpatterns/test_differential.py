@@ -96,3 +96,64 @@ def test_matching_text_agrees_with_matching(pattern_list, event_list, ascii_only
     for event in event_list:
         text = json.dumps(event, ensure_ascii=ascii_only)
         assert rules.matching_text(text, json.loads) == rules.matching(event), (text, pattern_list)
+
+
+NESTED = ["", "M", "MI", "MIS", "MISSION", "N", "ON", "ION", "mis", "Mission", "MISSIONS"]
+
+
+def nested_rules():
+    """Many rules whose key conditions nest (prefix/suffix chains) and share a second exact
+    field, the shapes the machine folds into merged groups and second-level tables."""
+    affix = st.one_of(
+        st.builds(lambda t: {"prefix": t}, st.sampled_from(NESTED)),
+        st.builds(lambda t: {"suffix": t}, st.sampled_from(NESTED)),
+        st.builds(lambda t: {"prefix": {"equals-ignore-case": t}}, st.sampled_from(NESTED)),
+        st.builds(lambda t: {"suffix": {"equals-ignore-case": t}}, st.sampled_from(NESTED)),
+        st.sampled_from(NESTED),
+    )
+    second = st.lists(st.sampled_from(["ST", "AVE", "", "st"]), min_size=1, max_size=2)
+    third = st.lists(st.one_of(st.sampled_from(["O", "E"]), st.just({"exists": False}),
+                               st.just({"anything-but": "O"})), min_size=1, max_size=2)
+    affixes = st.lists(affix, min_size=1, max_size=2)
+    single = st.one_of(st.fixed_dictionaries({"a": affixes, "t": second}, optional={"o": third}),
+                       st.fixed_dictionaries({"a": affixes}, optional={"t": second, "o": third}))
+    return st.one_of(single, st.lists(single, min_size=2, max_size=2).map(lambda items: {"$or": items}),
+                     single.map(lambda rule: {"p": rule}))
+
+
+def nested_events():
+    odd = st.sampled_from(["MISSION ST", "ST", "O", 5, None])
+
+    def field(values):
+        value = st.one_of(st.sampled_from(values), odd)
+        return st.one_of(value, st.lists(value, min_size=0, max_size=3))
+
+    fields = st.fixed_dictionaries({"a": field(NESTED)}, optional={
+        "t": field(["ST", "AVE", "", "st"]), "o": field(["O", "E"]), "z": st.sampled_from(["f0", "f7", "f30"])})
+    items = st.lists(fields, min_size=1, max_size=3)
+    return st.one_of(fields, st.fixed_dictionaries({"p": st.one_of(fields, items)}))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(nested_rules(), min_size=1, max_size=40), st.lists(nested_events(), min_size=1, max_size=8),
+       st.booleans())
+def test_nested_keys_and_second_fields_agree_with_reference(pattern_list, event_list, merge):
+    from pipeline.eventpatterns import machine
+
+    compiled = {f"r{n}": compile_pattern(pattern) for n, pattern in enumerate(pattern_list)}
+    # fillers make "t"/"o" values common, so the affix on "a" becomes the key slot and "t"/"o"
+    # the second-level (exact) and verified slots, as with many real rules
+    for n in range(48):
+        value = ["ST", "AVE", "", "st", "O", "E"][n % 6]
+        filler = {"t" if n % 12 < 6 else "o": [value], "z": [f"f{n}"]}
+        compiled[f"f{n}"] = compile_pattern({"p": filler} if n >= 24 else filler)
+    saved = machine._MERGE_BUDGET
+    machine._MERGE_BUDGET = saved if merge else -10**9  # also the unmerged fallback
+    try:
+        rules = RuleSet(compiled)
+        rules.rebuild()
+    finally:
+        machine._MERGE_BUDGET = saved
+    for event in event_list:
+        expected = [name for name, pattern in compiled.items() if reference_matches(pattern, event)]
+        assert rules.matching(event) == expected, (event, pattern_list)
