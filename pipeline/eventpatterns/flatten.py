@@ -5,7 +5,7 @@ Example, with rules using ``detail.state`` and ``detail.items.id``::
     {"detail": {"state": "on", "items": [{"id": 1}, {"id": 2, "x": 3}], "big": {...}}}
     → ("detail.state", "on", ()),
       ("detail.items.id", 1, ((1, 0),)),
-      ("detail.items.id", 2, ((1, 1),))
+      ("detail.items.id", 2, ((1, 1),))     (in stack order, see ``flatten``)
 
 ``detail.big`` and ``detail.items.x`` are never walked. The trail names, for each array the
 value sits in, (array serial number within this event, element index); two leaves whose trails
@@ -27,7 +27,7 @@ Leaf = tuple[str, Any, tuple[tuple[int, int], ...]]
 class PathFilter:
     """The leaf paths rules use and every dot-boundary prefix of them."""
 
-    __slots__ = ("leaves", "inner", "wanted", "children")
+    __slots__ = ("leaves", "inner", "wanted", "children", "root")
 
     def __init__(self, paths: Iterable[str]) -> None:
         self.leaves = frozenset(paths)
@@ -49,42 +49,53 @@ class PathFilter:
                 children.setdefault(path[:position], {})[path[position + 1:]] = path
                 position = path.find(".", position + 1)
         self.children = children
+        self.root = {path: path for path in self.wanted}  # a top-level key is its own path
 
 
 def flatten(event: Any, paths: PathFilter) -> list[Leaf]:
-    """Leaves of ``event`` at paths in ``paths`` (document order)."""
+    """Leaves of ``event`` at paths in ``paths``.
+
+    Iterative (an explicit stack, no nested functions or recursion: about twice as fast as a
+    recursive walk in CPython), so the leaves come in stack order, not document order; nothing
+    depends on the order (the machine's answers are sorted by rule). Each array gets a serial
+    number when it is walked, unique within the event.
+    """
     out: list[Leaf] = []
     if type(event) is not dict:
         return out
     leaves = paths.leaves
-    wanted = paths.wanted
     children = paths.children
     serial = 0
-
-    def walk(value: Any, path: str, trail: tuple) -> None:
-        nonlocal serial
-        kind = type(value)
-        if kind is dict:
-            kids = children.get(path)
-            if kids is None:  # not an inner path
-                return
-            for key, child in value.items():
-                child_path = kids.get(key)
-                if child_path is not None:
-                    walk(child, child_path, trail)
-        elif kind is list:
+    stack: list[tuple[Any, Any, tuple]] = [(event, paths.root, ())]  # (object, its kids, trail)
+    pop = stack.pop                                                   # or (array, its path, trail)
+    push = stack.append
+    while stack:
+        value, kids, trail = pop()
+        if type(value) is list:
             serial += 1
-            array = serial
+            path = kids
+            kids = children.get(path)
             for index, item in enumerate(value):
-                walk(item, path, trail + ((array, index),))
-        elif path in leaves:
-            out.append((path, value, trail))
-
-    for key, child in event.items():
-        if key in wanted:
+                kind = type(item)
+                if kind is dict:  # objects in an array: their fields are under the array's path
+                    if kids is not None:
+                        push((item, kids, trail + ((serial, index),)))
+                elif kind is list:
+                    push((item, path, trail + ((serial, index),)))
+                elif path in leaves:
+                    out.append((path, item, trail + ((serial, index),)))
+            continue
+        for key, child in value.items():
+            child_path = kids.get(key)
+            if child_path is None:
+                continue
             kind = type(child)
-            if kind is dict or kind is list:
-                walk(child, key, ())
-            elif key in leaves:
-                out.append((key, child, ()))
+            if kind is dict:
+                grandkids = children.get(child_path)
+                if grandkids is not None:  # an inner path: walk it
+                    push((child, grandkids, trail))
+            elif kind is list:
+                push((child, child_path, trail))
+            elif child_path in leaves:
+                out.append((child_path, child, trail))
     return out
