@@ -111,6 +111,7 @@ class _ValueIndex:
         self.wild_suffix: dict[str, list[tuple[Wildcard, tuple[int, ...]]]] = {}
         self.wild_suffix_lengths: list[int] = []
         self.wild_other: list[tuple[Wildcard, tuple[int, ...]]] = []
+        self.wildcards = False
         self.any_value: tuple[int, ...] = ()
         self.string_ops = False
 
@@ -175,6 +176,7 @@ class _ValueIndex:
         self.numeric.finish()
         for intervals in self.cidr.values():
             intervals.finish()
+        self.wildcards = bool(self.wild_prefix or self.wild_suffix or self.wild_other)
         self.wild_prefix_lengths = sorted({len(p) for p in self.wild_prefix})
         self.wild_suffix_lengths = sorted({len(s) for s in self.wild_suffix})
 
@@ -220,7 +222,8 @@ class _ValueIndex:
                     found = self.ignore_case.get(lowered if lowered is not None else value.lower())
                     if found:
                         out.append(found)
-                work += self._probe_wildcards(value, out)
+                if self.wildcards:
+                    work += self._probe_wildcards(value, out)
             if self.has_cidr:
                 parsed = ip_to_int(value)
                 if parsed is not None:
@@ -472,7 +475,8 @@ class Machine:
                            for value, (r, b) in table.items()})
                    for path, table in group_second[g].items()))
             for g in range(len(group_rules))]
-        self.needles = _needles(rules.values())
+        self.gate = _text_gate(rules.values())
+        self.needles = None if self.gate is not None else _needles(rules.values())
         self.paths = PathFilter(all_paths)
         self.entries: dict[str, _PathEntry] = {}
         merge = _GroupMerger(self.groups)
@@ -490,39 +494,45 @@ class Machine:
                     for part in matcher.excluded:
                         entry.negative.add(part, (index,))
                 entry.negative.finish()
+        # path -> the probe of its entry (the positive index's own when it has no anything-but)
+        self.probes: dict[str, Callable[[Any, list], int]] = {
+            path: entry.probe if entry.negative is not None else entry.positive.probe
+            for path, entry in self.entries.items()}
 
     def match(self, event: Any) -> tuple[list[str], int]:
         """(names of matching rules in insertion order, work units spent)."""
         leaves = flatten(event, self.paths)
-        entries = self.entries
-        by_path: dict[str, list] = {}
+        probes = self.probes
         group_hits: dict[int, list] = {}  # key group -> trails of the key leaves that hit it
         out: list[tuple[int, ...]] = []
         arrays = False
         work = len(leaves)
+        for path, value, trail in leaves:
+            if trail:
+                arrays = True
+            probe = probes.get(path)
+            if probe is None:
+                continue
+            work += probe(value, out)
+            if out:
+                for ids in out:
+                    work += len(ids)
+                    for group in ids:
+                        found = group_hits.get(group)
+                        if found is None:
+                            group_hits[group] = [trail]
+                        else:
+                            found.append(trail)
+                out.clear()
+        if not group_hits and not self.unconditional:
+            return [], work
+        by_path: dict[str, list] = {}  # path -> [(value, trail)], for second fields and checks
         for path, value, trail in leaves:
             found = by_path.get(path)
             if found is None:
                 by_path[path] = [(value, trail)]
             else:
                 found.append((value, trail))
-            if trail:
-                arrays = True
-            entry = entries.get(path)
-            if entry is None:
-                continue
-            work += entry.probe(value, out)
-            for ids in out:
-                work += len(ids)
-                for group in ids:
-                    found = group_hits.get(group)
-                    if found is None:
-                        group_hits[group] = [trail]
-                    else:
-                        found.append(trail)
-            out.clear()
-        if not group_hits and not self.unconditional:
-            return [], work
         found_rules: list[tuple[int, ...]] = []  # sorted tuples of matching rule numbers
         candidates: dict[int, list] = {}  # branch -> key trails, to verify
         groups = self.groups
@@ -579,9 +589,17 @@ class Machine:
         return [names[r] for r in sorted(matched)], work
 
     def match_text(self, text: str, loads: Callable[[str], Any]) -> tuple[list[str], int]:
-        """``match(loads(text))``, skipping the parse when the text cannot match (see _needles)."""
+        """``match(loads(text))``, skipping the parse when the text cannot match (see
+        _text_gate, then _needles)."""
+        if type(text) is not str or "\\" in text:
+            return self.match(loads(text))
+        gate = self.gate
+        if gate is not None:
+            if not gate.may_match(text):
+                return [], 0
+            return self.match(loads(text))
         needles = self.needles
-        if needles is not None and "\\" not in text:
+        if needles is not None:
             exact, folded = needles
             for needle in exact:
                 if needle in text:
@@ -628,6 +646,162 @@ class Machine:
             return True, work
         sets.sort(key=len)
         return _consistent(sets, 0, {}), work
+
+
+_STRING_ONLY = (Prefix, Suffix, EqualsIgnoreCase, Wildcard, Cidr)  # match nothing but strings
+_MAX_GATE_PATHS = 4  # one scan of the text per path
+_JSON_SPACE = " \t\n\r"
+
+
+def _gate_key(path: str) -> str | None:
+    """The last key of ``path`` if a text scan can find it: not empty, and nothing a JSON text
+    would escape or that could sit right after a closing quote."""
+    key = path.rsplit(".", 1)[-1]
+    if not key or key[0] in _JSON_SPACE + ":,]}" or any(c in '"\\' or c < " " for c in key):
+        return None
+    return key
+
+
+def _string_only(slot: Slot) -> bool:
+    return not slot.absent_ok and _gate_key(slot.path) is not None and all(
+        type(m) in _STRING_ONLY or (type(m) is Exact and type(m.value) is str) for m in slot.matchers)
+
+
+class _TextGate:
+    """"Parse only when a rule could match", decided from the raw values of a few fields.
+
+    Every branch of every rule has a required slot that only string values can satisfy (exact
+    string, prefix, suffix, equals-ignore-case, wildcard, cidr); the gate indexes those slots'
+    matchers per path. In a JSON text without a backslash every string is written verbatim, so
+    each string leaf at path ``a.b.KEY`` appears as ``"KEY": "value"`` or, with a dotted event
+    key, ``"b.KEY": ...`` (any key ending in ``.KEY``). ``may_match`` finds every ``KEY"`` in
+    the text: after ``"`` and followed by ``:`` and a string, the string is a candidate value
+    (a superset of the leaves at the path: the key is matched at any depth); after ``.``, or
+    followed by an array, it gives up and answers True (parse). If no candidate value of any
+    gate path hits its index, no branch can match and the text need not be parsed.
+    """
+
+    __slots__ = ("paths",)
+
+    def __init__(self, paths: list[tuple[str, Callable[[str], bool], frozenset | None]]) -> None:
+        self.paths = paths  # (KEY", test of a string value, exact strings if only those)
+
+    def may_match(self, text: str) -> bool:
+        space = _JSON_SPACE
+        end = len(text)
+        for token, test, strings in self.paths:
+            start = 0
+            size = len(token)
+            while True:
+                position = text.find(token, start)
+                if position < 0:
+                    break
+                start = position + size
+                before = text[position - 1] if position else ""
+                if before != '"':
+                    if before == ".":
+                        return True  # a dotted key ("b.KEY"), or a value ending so: parse
+                    continue  # the tail of another key or value
+                at = start
+                while at < end and text[at] in space:
+                    at += 1
+                if at >= end or text[at] != ":":
+                    continue  # a string value "KEY", not a key
+                at += 1
+                while at < end and text[at] in space:
+                    at += 1
+                if at >= end:
+                    return True
+                first = text[at]
+                if first == '"':
+                    close = text.find('"', at + 1)
+                    if close < 0:
+                        return True
+                    value = text[at + 1:close]
+                    if strings is not None:
+                        if value in strings:
+                            return True
+                    elif test(value):
+                        return True
+                    start = close + 1
+                elif first == "[":
+                    return True  # leaves in an array: parse rather than read them here
+                # an object holds deeper paths only; numbers, true/false/null are not strings
+        return False
+
+
+def _text_gate(rules: Iterable[CompiledPattern]) -> _TextGate | None:
+    """A :class:`_TextGate` if every branch has a string-only slot and the chosen slots use at
+    most _MAX_GATE_PATHS paths; None otherwise (or with no rules)."""
+    options: list[list[Slot]] = []
+    counts: dict[str, int] = {}
+    for compiled in rules:
+        for branch in compiled.branches:
+            slots = [slot for slot in branch if _string_only(slot)]
+            if not slots:
+                return None
+            options.append(slots)
+            for path in {slot.path for slot in slots}:
+                counts[path] = counts.get(path, 0) + 1
+    if not options:
+        return None
+    chosen: dict[str, list[Any]] = {}
+    for slots in options:
+        # fewest paths first (the paths most branches can use), then the likeliest to miss
+        slot = max(slots, key=lambda s: (counts[s.path], -sum(
+            _KIND_WEIGHT[type(m)] + (10 if getattr(m, "text", None) == "" else 0) for m in s.matchers)))
+        chosen.setdefault(slot.path, []).extend(slot.matchers)
+        if len(chosen) > _MAX_GATE_PATHS:
+            return None
+    paths = []
+    for path, matchers in chosen.items():
+        matchers = list(dict.fromkeys(matchers))
+        exact = None
+        if all(type(m) is Exact for m in matchers):
+            exact = frozenset(m.value for m in matchers)
+        paths.append((_gate_key(path) + '"', _string_test(matchers), exact))
+    return _TextGate(paths)
+
+
+_MAX_TUPLE_AFFIXES = 32  # str.startswith(tuple) scans the tuple; past this, the affix index
+
+
+def _string_test(matchers: list[Any]) -> Callable[[str], bool]:
+    """One function: does a string value satisfy any of ``matchers`` (string-only kinds)?"""
+    if len(matchers) > _MAX_TUPLE_AFFIXES:
+        index = _ValueIndex()
+        for matcher in matchers:
+            index.add(matcher, (0,))
+        index.finish()
+
+        def probe(value: str) -> bool:
+            out: list[tuple[int, ...]] = []
+            index.probe(value, out)
+            return bool(out)
+        return probe
+    exact = frozenset(m.value for m in matchers if type(m) is Exact)
+    prefixes = tuple(m.text for m in matchers if type(m) is Prefix and not m.ignore_case)
+    suffixes = tuple(m.text for m in matchers if type(m) is Suffix and not m.ignore_case)
+    folded = frozenset(m.text.lower() for m in matchers if type(m) is EqualsIgnoreCase)
+    folded_prefixes = tuple(m.text.lower() for m in matchers if type(m) is Prefix and m.ignore_case)
+    folded_suffixes = tuple(m.text.lower() for m in matchers if type(m) is Suffix and m.ignore_case)
+    fold = bool(folded or folded_prefixes or folded_suffixes)
+    others = tuple(m.test for m in matchers if type(m) in (Wildcard, Cidr))
+
+    def test(value: str) -> bool:
+        if value in exact or (prefixes and value.startswith(prefixes)) or (
+                suffixes and value.endswith(suffixes)):
+            return True
+        if fold:
+            lowered = value.lower()
+            if lowered in folded or (folded_prefixes and lowered.startswith(folded_prefixes)) or (
+                    folded_suffixes and lowered.endswith(folded_suffixes)):
+                return True
+        for other in others:
+            if other(value):
+                return True
+        return False
+    return test
 
 
 _MAX_NEEDLES = 16  # beyond this, scanning the text for each needle costs more than it saves

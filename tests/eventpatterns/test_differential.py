@@ -80,11 +80,15 @@ def test_ruleset_agrees_with_reference(pattern_list, event_list):
         assert rules.matching(event) == expected, (event, {n: compiled[n].source for n in compiled})
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TEXT_STYLES = [{}, {"separators": (",", ":")}, {"indent": 2}, {"separators": (" ,", " : ")}]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(patterns(), min_size=1, max_size=6), st.lists(events(), min_size=1, max_size=6),
-       st.booleans())
-def test_matching_text_agrees_with_matching(pattern_list, event_list, ascii_only):
-    """The unparsed shortcut never changes an answer (escaped and unicode texts included)."""
+       st.booleans(), st.sampled_from(TEXT_STYLES))
+def test_matching_text_agrees_with_matching(pattern_list, event_list, ascii_only, style):
+    """The unparsed shortcuts never change an answer (escaped, unicode, compact, indented and
+    spaced texts included)."""
     import json
 
     rules = RuleSet()
@@ -94,7 +98,7 @@ def test_matching_text_agrees_with_matching(pattern_list, event_list, ascii_only
         except EventPatternError:
             continue
     for event in event_list:
-        text = json.dumps(event, ensure_ascii=ascii_only)
+        text = json.dumps(event, ensure_ascii=ascii_only, **style)
         assert rules.matching_text(text, json.loads) == rules.matching(event), (text, pattern_list)
 
 
@@ -157,3 +161,17 @@ def test_nested_keys_and_second_fields_agree_with_reference(pattern_list, event_
     for event in event_list:
         expected = [name for name, pattern in compiled.items() if reference_matches(pattern, event)]
         assert rules.matching(event) == expected, (event, pattern_list)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(nested_rules(), min_size=1, max_size=8), st.lists(nested_events(), min_size=1, max_size=8),
+       st.sampled_from(TEXT_STYLES))
+def test_text_gate_agrees_with_matching(pattern_list, event_list, style):
+    """Rules on a few string fields (the text gate's case) and events with those fields at
+    several depths, in arrays, duplicated or missing."""
+    import json
+
+    rules = RuleSet({f"r{n}": pattern for n, pattern in enumerate(pattern_list)})
+    for event in event_list:
+        text = json.dumps(event, **style)
+        assert rules.matching_text(text, json.loads) == rules.matching(event), (text, pattern_list)
