@@ -475,7 +475,7 @@ class Machine:
                            for value, (r, b) in table.items()})
                    for path, table in group_second[g].items()))
             for g in range(len(group_rules))]
-        self.gate = _text_gate(rules.values())
+        self.gate = _text_gate(rules.values(), cost)
         self.needles = None if self.gate is not None else _needles(rules.values())
         self.paths = PathFilter(all_paths)
         self.entries: dict[str, _PathEntry] = {}
@@ -494,6 +494,14 @@ class Machine:
                     for part in matcher.excluded:
                         entry.negative.add(part, (index,))
                 entry.negative.finish()
+        # the names of each rules tuple, so a single tuple of matches is the answer as it is
+        names = self.rule_names
+        self.groups = [
+            (rules_, checked, verify,
+             tuple((path, {value: (r, b, tuple(names[n] for n in r)) for value, (r, b) in table.items()})
+                   for path, table in seconds),
+             tuple(names[n] for n in rules_))
+            for rules_, checked, verify, seconds in self.groups]
         # path -> the probe of its entry (the positive index's own when it has no anything-but)
         self.probes: dict[str, Callable[[Any, list], int]] = {
             path: entry.probe if entry.negative is not None else entry.positive.probe
@@ -534,12 +542,14 @@ class Machine:
             else:
                 found.append((value, trail))
         found_rules: list[tuple[int, ...]] = []  # sorted tuples of matching rule numbers
+        found_names: tuple[str, ...] = ()  # the names of the last tuple found
         candidates: dict[int, list] = {}  # branch -> key trails, to verify
         groups = self.groups
         for group, trails in group_hits.items():
-            rules_, checked, verify, seconds = groups[group]
+            rules_, checked, verify, seconds, rule_names = groups[group]
             if rules_:
                 found_rules.append(rules_)
+                found_names = rule_names
                 work += 1
             if arrays:  # array consistency needs every slot's trails: verify each branch
                 for branch in checked:
@@ -564,13 +574,14 @@ class Machine:
                         if found is not None:
                             if found[0]:
                                 found_rules.append(found[0])
+                                found_names = found[2]
                             for branch in found[1]:
                                 work += 1
                                 candidates[branch] = trails
         names = self.rule_names
         if not candidates and not self.unconditional and len(found_rules) < 2:
             # one sorted tuple of rules (or none): already the answer, in insertion order
-            return ([names[r] for r in found_rules[0]] if found_rules else []), work
+            return list(found_names), work
         matched: set[int] = set().union(*found_rules)  # rule numbers
         branch_rule = self.branch_rule
         memo: dict[int, list] = {}
@@ -730,9 +741,31 @@ class _TextGate:
         return False
 
 
-def _text_gate(rules: Iterable[CompiledPattern]) -> _TextGate | None:
+def _pass_rate(slot: Slot) -> float:
+    """A rough chance that a random string satisfies ``slot``: 10^-n for n literal characters
+    an exact value, affix or wildcard pins down (an exact ``ST`` is likely, a 7-digit lot id or
+    a 4-digit prefix is not); an empty prefix or suffix, 1; a CIDR, 1/100."""
+    rate = 0.0
+    for matcher in slot.matchers:
+        kind = type(matcher)
+        if kind is Exact:
+            pinned = len(matcher.value)
+        elif kind is Wildcard:
+            pinned = sum(map(len, matcher.parts))
+        elif kind is Cidr:
+            pinned = 2
+        else:
+            pinned = len(matcher.text)
+        rate += 10.0 ** -pinned
+    return min(rate, 1.0)
+
+
+def _text_gate(rules: Iterable[CompiledPattern], cost: Callable[[Slot], int]) -> _TextGate | None:
     """A :class:`_TextGate` if every branch has a string-only slot and the chosen slots use at
-    most _MAX_GATE_PATHS paths; None otherwise (or with no rules)."""
+    most _MAX_GATE_PATHS paths; None otherwise (or with no rules). Each branch is gated on its
+    string-only slot with the lowest pass rate (_pass_rate, then ``cost``, the machine's
+    key-slot estimate); if that needs too many paths, on the slot whose path the most branches
+    can use."""
     options: list[list[Slot]] = []
     counts: dict[str, int] = {}
     for compiled in rules:
@@ -745,17 +778,24 @@ def _text_gate(rules: Iterable[CompiledPattern]) -> _TextGate | None:
                 counts[path] = counts.get(path, 0) + 1
     if not options:
         return None
-    chosen: dict[str, list[Any]] = {}
-    for slots in options:
-        # fewest paths first (the paths most branches can use), then the likeliest to miss
-        slot = max(slots, key=lambda s: (counts[s.path], -sum(
-            _KIND_WEIGHT[type(m)] + (10 if getattr(m, "text", None) == "" else 0) for m in s.matchers)))
-        chosen.setdefault(slot.path, []).extend(slot.matchers)
-        if len(chosen) > _MAX_GATE_PATHS:
-            return None
+
+    def gate_cost(slot: Slot) -> tuple[float, int]:
+        return _pass_rate(slot), cost(slot)
+
+    for rank in (gate_cost, lambda slot: (-counts[slot.path], gate_cost(slot))):
+        chosen: dict[str, list[Any]] = {}
+        for slots in options:
+            slot = min(slots, key=rank)
+            chosen.setdefault(slot.path, []).extend(slot.matchers)
+        if len(chosen) <= _MAX_GATE_PATHS:
+            break
+    else:
+        return None
     paths = []
     for path, matchers in chosen.items():
         matchers = list(dict.fromkeys(matchers))
+        if sum(type(m) in (Wildcard, Cidr) for m in matchers) > _MAX_TUPLE_AFFIXES:
+            return None  # each would be tried in turn: leave it to the needles or the parse
         exact = None
         if all(type(m) is Exact for m in matchers):
             exact = frozenset(m.value for m in matchers)
@@ -763,39 +803,48 @@ def _text_gate(rules: Iterable[CompiledPattern]) -> _TextGate | None:
     return _TextGate(paths)
 
 
-_MAX_TUPLE_AFFIXES = 32  # str.startswith(tuple) scans the tuple; past this, the affix index
+_MAX_TUPLE_AFFIXES = 16  # str.startswith(tuple) tries each; past this, a set per length
+
+
+def _affix_test(texts: list[str], is_prefix: bool) -> Callable[[str], bool] | None:
+    """Does a string start (end) with one of ``texts``? None if ``texts`` is empty."""
+    if not texts:
+        return None
+    if len(texts) <= _MAX_TUPLE_AFFIXES:
+        affixes = tuple(texts)
+        return (lambda value: value.startswith(affixes)) if is_prefix else (lambda value: value.endswith(affixes))
+    known = frozenset(texts)
+    lengths = sorted({len(text) for text in known})
+
+    def test(value: str) -> bool:
+        size = len(value)
+        for length in lengths:
+            if length > size:
+                return False
+            if (value[:length] if is_prefix else value[size - length:]) in known:
+                return True
+        return False
+    return test
 
 
 def _string_test(matchers: list[Any]) -> Callable[[str], bool]:
     """One function: does a string value satisfy any of ``matchers`` (string-only kinds)?"""
-    if len(matchers) > _MAX_TUPLE_AFFIXES:
-        index = _ValueIndex()
-        for matcher in matchers:
-            index.add(matcher, (0,))
-        index.finish()
-
-        def probe(value: str) -> bool:
-            out: list[tuple[int, ...]] = []
-            index.probe(value, out)
-            return bool(out)
-        return probe
     exact = frozenset(m.value for m in matchers if type(m) is Exact)
-    prefixes = tuple(m.text for m in matchers if type(m) is Prefix and not m.ignore_case)
-    suffixes = tuple(m.text for m in matchers if type(m) is Suffix and not m.ignore_case)
+    prefix = _affix_test([m.text for m in matchers if type(m) is Prefix and not m.ignore_case], True)
+    suffix = _affix_test([m.text for m in matchers if type(m) is Suffix and not m.ignore_case], False)
     folded = frozenset(m.text.lower() for m in matchers if type(m) is EqualsIgnoreCase)
-    folded_prefixes = tuple(m.text.lower() for m in matchers if type(m) is Prefix and m.ignore_case)
-    folded_suffixes = tuple(m.text.lower() for m in matchers if type(m) is Suffix and m.ignore_case)
-    fold = bool(folded or folded_prefixes or folded_suffixes)
+    folded_prefix = _affix_test([m.text.lower() for m in matchers if type(m) is Prefix and m.ignore_case], True)
+    folded_suffix = _affix_test([m.text.lower() for m in matchers if type(m) is Suffix and m.ignore_case], False)
+    fold = bool(folded or folded_prefix or folded_suffix)
     others = tuple(m.test for m in matchers if type(m) in (Wildcard, Cidr))
 
     def test(value: str) -> bool:
-        if value in exact or (prefixes and value.startswith(prefixes)) or (
-                suffixes and value.endswith(suffixes)):
+        if value in exact or (prefix is not None and prefix(value)) or (suffix is not None and suffix(value)):
             return True
         if fold:
             lowered = value.lower()
-            if lowered in folded or (folded_prefixes and lowered.startswith(folded_prefixes)) or (
-                    folded_suffixes and lowered.endswith(folded_suffixes)):
+            if lowered in folded or (folded_prefix is not None and folded_prefix(lowered)) or (
+                    folded_suffix is not None and folded_suffix(lowered)):
                 return True
         for other in others:
             if other(value):

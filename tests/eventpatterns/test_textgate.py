@@ -66,10 +66,16 @@ def test_no_gate_when_a_branch_needs_no_string():
     assert RuleSet({"r": {"$or": [{"a": ["x"]}, {"b": [{"prefix": "y"}]}]}}).rebuild().gate is not None
 
 
-def test_gate_with_many_affixes_uses_the_index():
+def test_gate_with_many_affixes_uses_sets_per_length():
     rules = RuleSet({f"r{n}": {"a": [{"prefix": f"P{n}"} if n % 2 else {"suffix": {"equals-ignore-case": f"s{n}"}}]}
                      for n in range(40)})
     assert rules.rebuild().gate is not None
     for value in ["P1", "P13x", "P2", "xS2", "xs38", "S38x", "", 5]:
         text = json.dumps({"a": value, "b": {"a": "P3"}})
         assert rules.matching_text(text, json.loads) == rules.matching(json.loads(text)), text
+
+
+def test_no_gate_with_many_wildcards():
+    rules = RuleSet({f"r{n}": {"a": [{"wildcard": f"x*{n}"}]} for n in range(20)})
+    assert rules.rebuild().gate is None
+    assert rules.matching_text('{"a": "xy7"}', json.loads) == ["r7"]
