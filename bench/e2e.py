@@ -352,12 +352,12 @@ def publish(stream: Stream, records: int) -> dict:
 
 
 class Observer:
-    def __init__(self, group: str, sources: list[str], outputs: list[str]) -> None:
+    def __init__(self, groups: dict[str, str], sources: list[str], outputs: list[str]) -> None:
         from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
         from pipeline.kafka_settings import kafka_python_config
 
-        self.group = group
+        self.groups = groups  # source topic -> the consumer group that commits it
         self.admin = KafkaAdminClient(**kafka_python_config())
         self.consumer = KafkaConsumer(**kafka_python_config(), group_id=None, enable_auto_commit=False)
         self.sources = sources
@@ -373,11 +373,14 @@ class Observer:
 
     def sample(self) -> dict:
         ends = self.ends(sorted(set(self.sources) | set(self.outputs)))
-        try:
-            offsets = self.admin.list_group_offsets({self.group: None}).get(self.group, {})
-        except Exception:  # the group's coordinator is not there yet
-            offsets = {}
-        committed = {tp: om.offset for tp, om in offsets.items()}
+        committed = {}
+        for topic in self.sources:
+            group = self.groups[topic]
+            try:
+                offsets = self.admin.list_group_offsets({group: None}).get(group, {})
+            except Exception:  # the group's coordinator is not there yet
+                offsets = {}
+            committed.update({tp: om.offset for tp, om in offsets.items() if tp.topic == topic})
         lag = {t: sum(max(0, ends[tp] - max(committed.get(tp, 0), 0)) for tp in self.partitions[t])
                for t in self.sources}
         lag_by_partition = {t: [max(0, ends[tp] - max(committed.get(tp, 0), 0)) for tp in self.partitions[t]]
@@ -399,7 +402,12 @@ def run_workers(env: dict[str, str], count: int, records: int, workdir: Path, br
     sources = [topics.topic_name(r) for r in ("cloudtrail", "log-events", "event-bus", "metric-data")]
     outputs = [topics.target_topic(TARGET_TOPIC), topics.topic_name("alarm-state-changes"),
                topics.topic_name("dead-letters"), topics.target_topic(ACTION_TOPIC)]
-    observer = Observer(env["PIPELINE_APP_ID"], sources, outputs)
+    from pipeline.worker.batch_stage import stage_group
+
+    # the stateless stages commit in their own groups (pipeline.worker.batch_stage), alarms in Faust's
+    groups = dict(zip(sources, [stage_group("cloudtrail"), stage_group("metric-filters"), stage_group("event-bus"),
+                                env["PIPELINE_APP_ID"]]))
+    observer = Observer(groups, sources, outputs)
     initial = observer.sample()
     broker_cpu0 = cpu_seconds(broker.pid())
     workers = [Worker(env, workdir / f"{env['PIPELINE_APP_ID']}-{i}.log") for i in range(count)]

@@ -30,9 +30,17 @@ async def send_dead_letter(event, stage: str, error: BaseException) -> None:
                                offset=message.offset, stage=stage, error=error)
 
 
-async def send_dead_letter_raw(**fields) -> None:
+async def send_record_dead_letter(record, stage: str, error: BaseException):
+    """``record`` is an aiokafka ConsumerRecord (batch stages); returns the acknowledgement to
+    wait for before the batch's offsets are committed."""
+    return await send_dead_letter_raw(value=record.value, key=record.key, topic=record.topic,
+                                      partition=record.partition, offset=record.offset, stage=stage, error=error)
+
+
+async def send_dead_letter_raw(**fields):
+    """Send a dead letter; returns the broker's acknowledgement (an awaitable)."""
     record = dead_letter_record(**fields)
     log.warning("dead letter from %s[%s]@%s at %s: %s", record["sourceTopic"],
                 record["sourcePartition"], record["sourceOffset"], record["stage"], record["error"])
-    await role_channel("dead-letters").send(key=fields.get("key"),
-                                            value=codec_for("dead-letters").encode(record))
+    return await role_channel("dead-letters").send(key=fields.get("key"),
+                                                   value=codec_for("dead-letters").encode(record), force=True)

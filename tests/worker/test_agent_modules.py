@@ -20,5 +20,13 @@ def test_discovery_finds_every_agent():
 
     app.discover()
     found = {name.rsplit(".", 1)[1] for name in app.agents}
-    assert {"apply_metric_filters", "route_bus_events", "retry_target_deliveries", "deliver_cloudtrail",
-            "aggregate_metric_data", "evaluate_on_ticks"} <= found
+    assert {"retry_target_deliveries", "aggregate_metric_data", "evaluate_on_ticks"} <= found
+
+
+def test_discovery_finds_every_batch_stage():
+    from pipeline.worker.app import app
+    from pipeline.worker.batch_stage import BatchStage
+
+    app.discover()
+    stages = {s.stage for s in app._extra_services if isinstance(s, BatchStage)}
+    assert stages == {"cloudtrail", "metric-filters", "event-bus"}

@@ -12,6 +12,7 @@ the stop.
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 import sys
@@ -68,9 +69,12 @@ def definitions() -> str:
 
 
 def metric_data_partitions(log_text: str) -> set[int] | None:
-    """The metric-data partitions of the worker's latest assignment (from Faust's table)."""
-    blocks = log_text.split("Setting newly assigned partitions")
-    if len(blocks) < 2:
+    """The metric-data partitions of the worker's latest assignment (from Faust's table; the batch
+    stages' consumers log theirs the same way, for their own groups ``<app id>-<stage>``)."""
+    app_id = os.environ["PIPELINE_APP_ID"]
+    blocks = [b for b in log_text.split("Setting newly assigned partitions")[1:]
+              if re.search(rf"\+ for group {re.escape(app_id)} *\n", b)]
+    if not blocks:
         return None
     name = re.escape(topics.topic_name("metric-data"))
     found = re.search(rf"\| {name} +\| \{{([^}}]*)\}}", blocks[-1])

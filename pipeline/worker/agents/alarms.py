@@ -71,40 +71,55 @@ def add_datum(key: str, datum: dict, alarms) -> None:
 
 
 async def evaluate_partition(partition: int, clock: float) -> None:
-    """Evaluate every alarm owned by ``partition`` at each due instant up to ``clock``."""
+    """Evaluate every alarm owned by ``partition`` at each due instant up to ``clock``.
+
+    States are computed and written to the tables without any await, and the transitions are
+    published only afterwards: a rebalance can then never hand the partition over between a
+    published transition and its state (the next owner would publish it again).
+    """
+    transitions = []
     for key in runtime.metrics_of_partition(partition):
-        alarms = runtime.by_metric.get(key, [])
-        entry = metric_state.get(key) or {"buckets": {}, "anomaly": None}
-        states = dict(alarm_states.get(key) or {})
-        changed = trained = False
-        for alarm in alarms:
-            state = states.get(alarm.name) or {"StateValue": AlarmState.INSUFFICIENT_DATA.value,
-                                               "StateReason": "Unchecked: Initial alarm creation",
-                                               "LastEvaluated": clock - alarm.cadence}
-            due = list(evaluation_times(alarm, state["LastEvaluated"] + 1, clock))[-MAX_CATCH_UP:]
-            for moment in due:
-                model = None
-                if alarm.is_band_alarm:  # one model per band alarm: its statistic and period
-                    models = entry.get("anomaly") or {}
-                    model = train_band_model(alarm, entry["buckets"], models.get(alarm.name) or anomaly.new_model(),
-                                             moment)
-                    entry["anomaly"] = {**models, alarm.name: model}
-                    trained = True
-                change = evaluate(alarm, entry["buckets"], at=moment, previous_state=state["StateValue"],
-                                  previous_reason=state["StateReason"], anomaly_model=model)
-                if change is not None:
-                    state.update(StateValue=change.state.value, StateReason=change.reason,
-                                 Timestamp=change.timestamp)
-                    await publish_transition(change, alarm, alarm.actions_for(change.state))
-            if due or alarm.name not in states:
-                state["LastEvaluated"] = due[-1] if due else state["LastEvaluated"]
-                states[alarm.name] = state
-                changed = True
-        dropped = expire_buckets(entry["buckets"], clock, retention_seconds(alarms) or 3600)
-        if changed:
-            alarm_states[key] = states
-        if dropped or trained:
-            metric_state[key] = entry
+        transitions.extend(_evaluate_metric(key, clock))
+    for change, alarm in transitions:
+        await publish_transition(change, alarm, alarm.actions_for(change.state))
+
+
+def _evaluate_metric(key: str, clock: float) -> list:
+    """The (change, alarm) transitions of one metric's alarms up to ``clock``; tables updated."""
+    alarms = runtime.by_metric.get(key, [])
+    entry = metric_state.get(key) or {"buckets": {}, "anomaly": None}
+    states = dict(alarm_states.get(key) or {})
+    transitions = []
+    changed = trained = False
+    for alarm in alarms:
+        state = states.get(alarm.name) or {"StateValue": AlarmState.INSUFFICIENT_DATA.value,
+                                           "StateReason": "Unchecked: Initial alarm creation",
+                                           "LastEvaluated": clock - alarm.cadence}
+        due = list(evaluation_times(alarm, state["LastEvaluated"] + 1, clock))[-MAX_CATCH_UP:]
+        for moment in due:
+            model = None
+            if alarm.is_band_alarm:  # one model per band alarm: its statistic and period
+                models = entry.get("anomaly") or {}
+                model = train_band_model(alarm, entry["buckets"], models.get(alarm.name) or anomaly.new_model(),
+                                         moment)
+                entry["anomaly"] = {**models, alarm.name: model}
+                trained = True
+            change = evaluate(alarm, entry["buckets"], at=moment, previous_state=state["StateValue"],
+                              previous_reason=state["StateReason"], anomaly_model=model)
+            if change is not None:
+                state.update(StateValue=change.state.value, StateReason=change.reason,
+                             Timestamp=change.timestamp)
+                transitions.append((change, alarm))
+        if due or alarm.name not in states:
+            state["LastEvaluated"] = due[-1] if due else state["LastEvaluated"]
+            states[alarm.name] = state
+            changed = True
+    dropped = expire_buckets(entry["buckets"], clock, retention_seconds(alarms) or 3600)
+    if changed:
+        alarm_states[key] = states
+    if dropped or trained:
+        metric_state[key] = entry
+    return transitions
 
 
 @app.agent(role_channel("metric-data"))

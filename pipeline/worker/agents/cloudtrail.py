@@ -16,8 +16,8 @@ from pipeline.codec import DecodeError, codec_for
 from pipeline.eventbus import build_event
 from pipeline.metricfilters import cloudtrail_to_log_events
 from pipeline.worker.app import app
-from pipeline.worker.channels import channel, role_channel
-from pipeline.worker.deadletter import send_dead_letter
+from pipeline.worker.batch_stage import BatchStage, Outbox
+from pipeline.worker.deadletter import send_record_dead_letter
 from pipeline.worker.settings import account_id, cloudtrail_log_group, region
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 trail_codec = codec_for("cloudtrail")
 log_codec = codec_for("log-events")
 bus_codec = codec_for("event-bus")
-log_channel = role_channel("log-events")
 
 
 def detail_type(record: dict) -> str:
@@ -54,19 +53,24 @@ def records_of(value: bytes | None, record_time_ms: int) -> list[dict]:
     return [trail_codec.decode(value, record_time_ms)]
 
 
-@app.agent(role_channel("cloudtrail"))
-async def deliver_cloudtrail(stream):
-    bus = channel(topics.bus_topic("default"))
-    async for events in stream.take_events(500, within=0.2):
-        for event in events:
-            try:
-                records = records_of(event.value, int(event.message.timestamp * 1000))
-                log_events = [e for r in records for e in cloudtrail_to_log_events(r, cloudtrail_log_group())]
-                bus_events = [bus_event(r) for r in records]
-            except Exception as error:  # DecodeError, or a record CloudTrail would not write
-                await send_dead_letter(event, "decode", error)
-                continue
-            for log_event in log_events:
-                await log_channel.send(key=log_event["logGroupName"].encode(), value=log_codec.encode(log_event))
-            for envelope in bus_events:
-                await bus.send(key=envelope["id"].encode(), value=bus_codec.encode(envelope))
+async def deliver_cloudtrail(records, out: Outbox) -> None:
+    """One batch of the cloudtrail topic: log events to the trail's log group, events to the bus."""
+    log_topic = topics.topic_name("log-events")
+    bus_topic = topics.bus_topic("default")
+    group = cloudtrail_log_group()
+    for record in records:
+        try:
+            trail_records = records_of(record.value, record.timestamp)
+            log_events = [e for r in trail_records for e in cloudtrail_to_log_events(r, group)]
+            bus_events = [bus_event(r) for r in trail_records]
+        except Exception as error:  # DecodeError, or a record CloudTrail would not write
+            out.track(await send_record_dead_letter(record, "decode", error))
+            continue
+        for log_event in log_events:
+            await out.send(log_topic, log_event["logGroupName"].encode(), log_codec.encode(log_event))
+        for envelope in bus_events:
+            await out.send(bus_topic, envelope["id"].encode(), bus_codec.encode(envelope))
+
+
+cloudtrail_stage = app.service(BatchStage(
+    "cloudtrail", lambda: [topics.topic_name("cloudtrail")], deliver_cloudtrail, producer=lambda: app.producer))

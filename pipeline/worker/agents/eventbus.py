@@ -1,8 +1,9 @@
 """Event buses: match every event against the bus's rules and deliver to their targets.
 
-One agent follows every bus topic: the default bus and the custom buses named in
-``PIPELINE_EVENT_BUSES`` (comma-separated; topic ``event-bus.<name>``). A new custom bus needs a
-worker restart: Faust's pattern subscriptions did not subscribe next to named topics here.
+One batch stage (pipeline.worker.batch_stage) follows every bus topic by pattern: the default bus
+``event-bus`` and every custom bus ``event-bus.<name>``, also one created while workers run (seen
+within ``PIPELINE_BUS_DISCOVERY_MS``, default 5 s). Buses named in ``PIPELINE_EVENT_BUSES``
+(comma-separated) are created at start.
 Deliveries and their retries are in pipeline.worker.deliveries; scheduled rules fire from a
 leader-only timer. Events kept by an archive (pipeline.worker.agents.archives) are written to the
 archive's topic before their deliveries start. A replayed event (``replay-name`` set) whose bus
@@ -21,6 +22,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 import uuid
 from datetime import datetime, timezone
@@ -32,7 +34,8 @@ from pipeline.cli.events import REPLAY_FILTER_HEADER, archive_topic
 from pipeline.worker.agents import archives as archive_agent
 from pipeline.worker.app import app
 from pipeline.worker.channels import role_channel
-from pipeline.worker.deadletter import send_dead_letter, send_dead_letter_raw
+from pipeline.worker.batch_stage import BatchStage, Outbox
+from pipeline.worker.deadletter import send_dead_letter, send_dead_letter_raw, send_record_dead_letter
 from pipeline.worker.definitions import store, wait_until_loaded
 from pipeline.worker.channels import producing_channel, track_topic
 from pipeline.worker.deliveries import Delivery, attempt_all
@@ -46,9 +49,7 @@ bus_codec = codec_for("event-bus")
 _default_bus = topics.topic_name("event-bus")
 
 CUSTOM_BUSES = [b.strip() for b in os.environ.get("PIPELINE_EVENT_BUSES", "").split(",") if b.strip()]
-bus_topics = app.topic(*[topics.bus_topic(b) for b in ["default", *CUSTOM_BUSES]], key_type=bytes,
-                       value_type=bytes, key_serializer="raw", value_serializer="raw",
-                       partitions=topics.partitions())
+bus_topic_names = [topics.bus_topic(b) for b in ["default", *CUSTOM_BUSES]]
 
 
 @app.task
@@ -103,39 +104,51 @@ async def settle_archived(writes: list) -> None:
                                        stage=f"archive {name}", error=result)
 
 
-@app.agent(bus_topics)
-async def route_bus_events(stream):
+async def route_bus_events(records, out: Outbox) -> None:
+    """One batch of bus records: match each event, archive it, then deliver to the targets."""
+    deliveries = []
+    archived = []
+    for record in records:
+        try:
+            bus_event = bus_codec.decode(record.value, record_time_ms=record.timestamp)
+        except DecodeError as error:
+            out.track(await send_record_dead_letter(record, "decode", error))
+            continue
+        bus = bus_of(record.topic)
+        source = (record.topic, record.partition, record.offset)
+        try:
+            matched = runtime.deliveries(bus, bus_event)
+            allowed = replay_filter(record, bus_event)
+            if allowed is not None:
+                matched = [(rule, target) for rule, target in matched if rule_arn(bus, rule) in allowed]
+            archived.extend(await archive(bus, bus_event, source))
+        except Exception as error:
+            log.exception("rule matching failed on %s[%s]@%s", record.topic, record.partition, record.offset)
+            out.track(await send_record_dead_letter(record, "event-pattern", error))
+            continue
+        now_ms = int(time.time() * 1000)
+        deliveries.extend(Delivery(event=bus_event, bus=bus, rule=rule, target=target, source=source,
+                                   first_attempt_ms=now_ms)
+                          for rule, target in matched)
+    await attempt_all(deliveries)
+    if archived:  # on the archive before the batch's offsets can be committed
+        await settle_archived(archived)
+
+
+async def _bus_ready() -> None:
     await wait_until_loaded()
     await archive_agent.wait_until_loaded()
-    async for events in stream.take_events(200, within=0.1):
-        deliveries = []
-        archived = []
-        for event in events:
-            message = event.message
-            try:
-                bus_event = bus_codec.decode(event.value, record_time_ms=int(message.timestamp * 1000))
-            except DecodeError as error:
-                await send_dead_letter(event, "decode", error)
-                continue
-            bus = bus_of(message.topic)
-            try:
-                matched = runtime.deliveries(bus, bus_event)
-                allowed = replay_filter(message, bus_event)
-                if allowed is not None:
-                    matched = [(rule, target) for rule, target in matched if rule_arn(bus, rule) in allowed]
-                archived.extend(await archive(bus, bus_event, (message.topic, message.partition, message.offset)))
-            except Exception as error:
-                log.exception("rule matching failed on %s[%s]@%s", message.topic, message.partition, message.offset)
-                await send_dead_letter(event, "event-pattern", error)
-                continue
-            now_ms = int(time.time() * 1000)
-            deliveries.extend(Delivery(event=bus_event, bus=bus, rule=rule, target=target,
-                                       source=(message.topic, message.partition, message.offset),
-                                       first_attempt_ms=now_ms)
-                              for rule, target in matched)
-        await attempt_all(deliveries)
-        if archived:  # on the archive before the batch's offsets can be committed
-            await settle_archived(archived)
+
+
+def bus_topic_pattern() -> str:
+    """Every bus topic, also those of buses created while the worker runs."""
+    return rf"^{re.escape(_default_bus)}(\.[A-Za-z0-9_-][A-Za-z0-9._-]*)?$"
+
+
+BUS_DISCOVERY_MS = int(os.environ.get("PIPELINE_BUS_DISCOVERY_MS", "5000"))
+bus_stage = app.service(BatchStage("event-bus", None, route_bus_events, pattern=bus_topic_pattern,
+                                   metadata_max_age_ms=BUS_DISCOVERY_MS, producer=lambda: app.producer,
+                                   ready=_bus_ready, max_records=1000))
 
 
 @app.agent(role_channel("target-retries"))

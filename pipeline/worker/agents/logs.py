@@ -1,7 +1,7 @@
 """Log events -> metric data: decode and validate, apply the log group's metric filters.
 
-A record that cannot be decoded or processed goes to the dead-letter topic with the reason; the
-agent carries on with the next one.
+A batch stage (pipeline.worker.batch_stage): a record that cannot be decoded or processed goes to
+the dead-letter topic with the reason, and the stage carries on with the next one.
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import time
 
+from pipeline import topics
 from pipeline.codec import DecodeError, codec_for
 from pipeline.keys import key_for
 from pipeline.worker.app import app
-from pipeline.worker.channels import role_channel
-from pipeline.worker.deadletter import send_dead_letter
+from pipeline.worker.batch_stage import BatchStage, Outbox
+from pipeline.worker.deadletter import send_record_dead_letter
 from pipeline.worker.definitions import store, wait_until_loaded
 from pipeline.worker.metric_filters import DefaultValueClock, MetricFilterRuntime, default_data
 
@@ -21,44 +22,54 @@ log = logging.getLogger(__name__)
 
 runtime = MetricFilterRuntime(store)
 clocks: dict[int, DefaultValueClock] = {}  # per source partition: event time is per partition
+IDLE_CHECK_S = 10.0
 
 log_codec = codec_for("log-events")
 metric_codec = codec_for("metric-data")
-metric_channel = role_channel("metric-data")
 
 
-async def publish_data(data) -> None:
+async def publish_data(out: Outbox, data) -> None:
+    metric_topic = topics.topic_name("metric-data")
     for datum in data:
-        await metric_channel.send(key=key_for("metric-data", datum), value=metric_codec.encode(datum))
+        await out.send(metric_topic, key_for("metric-data", datum), metric_codec.encode(datum))
 
 
-@app.agent(role_channel("log-events"))
-async def apply_metric_filters(stream):
-    await wait_until_loaded()
-    async for events in stream.take_events(500, within=0.2):
-        for event in events:
-            message = event.message
-            try:
-                log_event = log_codec.decode(event.value, record_time_ms=int(message.timestamp * 1000))
-            except DecodeError as error:
-                await send_dead_letter(event, "decode", error)
-                continue
-            try:
-                data, matched = runtime.evaluate(log_event)
-            except Exception as error:  # an engine bug on one record must not stop the stream
-                log.exception("metric filters failed on %s[%s]@%s", message.topic, message.partition,
-                              message.offset)
-                await send_dead_letter(event, "metric-filter", error)
-                continue
-            await publish_data(data)
-            clock = clocks.setdefault(message.partition, DefaultValueClock())
-            clock.record(log_event["logGroupName"], log_event["timestamp"], matched, time.time())
-            await publish_data(default_data(runtime, clock.closed()))
-
-
-@app.timer(interval=10.0)
-async def flush_idle_minutes() -> None:
-    """Close minutes of partitions that went quiet, so their default values still go out."""
+async def apply_metric_filters(records, out: Outbox) -> None:
     now = time.time()
+    for record in records:
+        try:
+            log_event = log_codec.decode(record.value, record_time_ms=record.timestamp)
+        except DecodeError as error:
+            out.track(await send_record_dead_letter(record, "decode", error))
+            continue
+        try:
+            data, matched = runtime.evaluate(log_event)
+        except Exception as error:  # an engine bug on one record must not stop the stream
+            log.exception("metric filters failed on %s[%s]@%s", record.topic, record.partition, record.offset)
+            out.track(await send_record_dead_letter(record, "metric-filter", error))
+            continue
+        await publish_data(out, data)
+        clock = clocks.get(record.partition)
+        if clock is None:
+            clock = clocks[record.partition] = DefaultValueClock()
+        clock.record(log_event["logGroupName"], log_event["timestamp"], matched, now)
+        await publish_data(out, default_data(runtime, clock.closed()))
+
+
+_last_idle_check = 0.0
+
+
+async def flush_idle_minutes(out: Outbox) -> None:
+    """Close minutes of partitions that went quiet, so their default values still go out."""
+    global _last_idle_check
+    now = time.time()
+    if now - _last_idle_check < IDLE_CHECK_S:
+        return
+    _last_idle_check = now
     for clock in clocks.values():
-        await publish_data(default_data(runtime, clock.closed_if_idle(now)))
+        await publish_data(out, default_data(runtime, clock.closed_if_idle(now)))
+
+
+metric_filter_stage = app.service(BatchStage(
+    "metric-filters", lambda: [topics.topic_name("log-events")], apply_metric_filters,
+    producer=lambda: app.producer, ready=wait_until_loaded, between_batches=flush_idle_minutes))
