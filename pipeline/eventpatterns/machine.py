@@ -997,15 +997,20 @@ class RuleSet:
 
     def matching(self, event: dict) -> list[str]:
         """Names of the rules whose pattern matches ``event`` (insertion order)."""
-        return self._current().match(event)[0]
+        machine = self._machine if not self._stale else self._current()
+        return machine.match(event)[0]
 
     def matching_text(self, text: str, loads: Callable[[str], Any]) -> list[str]:
         """``matching(loads(text))`` for a JSON text, without parsing texts that cannot match.
 
-        When every rule branch requires a string condition (exact, prefix, suffix,
-        equals-ignore-case, a wildcard with a literal head or tail) and there are at most 16
-        such needles, a text containing none of them is answered ``[]`` unparsed; the text
-        must therefore be valid JSON (an invalid one may get ``[]`` instead of ``loads``' error).
+        When every rule branch requires a condition only strings can satisfy (exact string,
+        prefix, suffix, equals-ignore-case, wildcard, cidr) on at most 4 fields in all, the
+        text gate reads those fields' raw values from the text (``"KEY": "value"``) and a text
+        where none can match is answered ``[]`` unparsed (texts with a backslash, dotted keys
+        or arrays at those fields are parsed). Otherwise, with at most 16 string needles
+        (exact, affixes, wildcards with a literal head or tail), a text containing none of them
+        is answered ``[]``. A ``str`` text must therefore be valid JSON (an invalid one may get
+        ``[]`` instead of ``loads``' error); other types are parsed.
         """
         machine = self._machine if not self._stale else self._current()
         return machine.match_text(text, loads)[0]
