@@ -713,17 +713,21 @@ class _TextGate:
                     if before == ".":
                         return True  # a dotted key ("b.KEY"), or a value ending so: parse
                     continue  # the tail of another key or value
-                at = start
-                while at < end and text[at] in space:
+                if text.startswith(':"', start):  # compact JSON: "KEY":"value"
+                    at = start + 1
+                    first = '"'
+                else:
+                    at = start
+                    while at < end and text[at] in space:
+                        at += 1
+                    if at >= end or text[at] != ":":
+                        continue  # a string value "KEY", not a key
                     at += 1
-                if at >= end or text[at] != ":":
-                    continue  # a string value "KEY", not a key
-                at += 1
-                while at < end and text[at] in space:
-                    at += 1
-                if at >= end:
-                    return True
-                first = text[at]
+                    while at < end and text[at] in space:
+                        at += 1
+                    if at >= end:
+                        return True
+                    first = text[at]
                 if first == '"':
                     close = text.find('"', at + 1)
                     if close < 0:
@@ -741,12 +745,12 @@ class _TextGate:
         return False
 
 
-def _pass_rate(slot: Slot) -> float:
-    """A rough chance that a random string satisfies ``slot``: 10^-n for n literal characters
-    an exact value, affix or wildcard pins down (an exact ``ST`` is likely, a 7-digit lot id or
-    a 4-digit prefix is not); an empty prefix or suffix, 1; a CIDR, 1/100."""
+def _pass_rate(matchers: Iterable[Any]) -> float:
+    """A rough chance that a random string satisfies one of ``matchers``: 10^-n for n literal
+    characters an exact value, affix or wildcard pins down (an exact ``ST`` is likely, a 7-digit
+    lot id or a 4-digit prefix is not); an empty prefix or suffix, 1; a CIDR, 1/100."""
     rate = 0.0
-    for matcher in slot.matchers:
+    for matcher in matchers:
         kind = type(matcher)
         if kind is Exact:
             pinned = len(matcher.value)
@@ -780,7 +784,7 @@ def _text_gate(rules: Iterable[CompiledPattern], cost: Callable[[Slot], int]) ->
         return None
 
     def gate_cost(slot: Slot) -> tuple[float, int]:
-        return _pass_rate(slot), cost(slot)
+        return _pass_rate(slot.matchers), cost(slot)
 
     for rank in (gate_cost, lambda slot: (-counts[slot.path], gate_cost(slot))):
         chosen: dict[str, list[Any]] = {}
@@ -799,8 +803,10 @@ def _text_gate(rules: Iterable[CompiledPattern], cost: Callable[[Slot], int]) ->
         exact = None
         if all(type(m) is Exact for m in matchers):
             exact = frozenset(m.value for m in matchers)
-        paths.append((_gate_key(path) + '"', _string_test(matchers), exact))
-    return _TextGate(paths)
+        paths.append((_pass_rate(matchers), _gate_key(path) + '"', _string_test(matchers), exact))
+    # likeliest hit first: a text that passes is usually decided by the first path
+    paths.sort(key=lambda item: -item[0])
+    return _TextGate([item[1:] for item in paths])
 
 
 _MAX_TUPLE_AFFIXES = 16  # str.startswith(tuple) tries each; past this, a set per length

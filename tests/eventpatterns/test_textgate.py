@@ -41,6 +41,12 @@ class CountingLoads:
     ({"a": ["MIS"]}, '{"a": "MIS"}'),
     ({"a": ["MIS"]}, '{"a": "MISS"}'),
     ({"a": ["é"]}, '{"a": "é"}'),
+    (PREFIX_M, '{"b":{"a":"x"},"a":"MIS"}'),  # compact texts
+    (PREFIX_M, '{"a":["x","MIS"]}'),
+    (PREFIX_M, '{"a":5,"b":"MIS"}'),
+    (PREFIX_M, '{"x":"a","a":"M"}'),
+    ({"a": ["MIS"]}, '{"a":"MIS","b":"x"}'),
+    ({"a": ["MIS"]}, '{"a":"MI","b":"S"}'),
 ])
 def test_gate_agrees_with_matching(rule, text):
     rules = RuleSet({"r": rule})
