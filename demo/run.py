@@ -29,6 +29,7 @@ os.environ.update(ENV)  # the pipeline modules below read their settings from th
 from pipeline import topics  # noqa: E402
 from pipeline.cli.topics import decode_value  # noqa: E402
 from pipeline.producer import Producer  # noqa: E402
+from pipeline.metric_data import samples_of  # noqa: E402
 
 
 def step(text: str) -> None:
@@ -122,8 +123,9 @@ def main() -> int:
         compliance = wait_for("compliance", lambda: read_topic(topics.topic_name("compliance")))
         data = read_topic(topics.topic_name("metric-data"))
         by_metric: dict[str, float] = {}
-        for datum in data:
-            by_metric[datum["MetricName"]] = by_metric.get(datum["MetricName"], 0) + datum["Value"]
+        for datum in data:  # a datum may carry several samples (Values/Counts)
+            by_metric[datum["MetricName"]] = by_metric.get(datum["MetricName"], 0) + sum(
+                value * count for value, count in samples_of(datum))
         show("metric data (from metric filters)", data)
         print(f"   totals: {json.dumps(by_metric)}")
         show("alarm state changes", alarms or [])

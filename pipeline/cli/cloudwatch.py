@@ -250,6 +250,7 @@ def get_metric_statistics(args: argparse.Namespace) -> int:
     from pipeline.alarms import add_value, get_metric_statistics as compute, new_bucket, period_start
     from pipeline.alarms.model import metric_key
     from pipeline.cli.output import print_json
+    from pipeline.metric_data import samples_of
 
     if args.period <= 0:
         raise CloudWatchInputError("Invalid value for --period: it must be a positive number of seconds.")
@@ -271,7 +272,9 @@ def get_metric_statistics(args: argparse.Namespace) -> int:
             continue
         units.add(unit)
         begin = period_start(moment, args.period)
-        add_value(buckets.setdefault(begin, new_bucket()), datum["Value"])
+        bucket = buckets.setdefault(begin, new_bucket())
+        for value, count in samples_of(datum):
+            add_value(bucket, value, count)
     unit = args.unit or (units.pop() if len(units) == 1 else "None")
     print_json(compute(buckets, start, end, args.period, args.statistics or (), args.extended_statistics or (),
                        label=args.metric_name, unit=unit))

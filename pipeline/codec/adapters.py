@@ -146,7 +146,8 @@ class ConfigurationItemAdapter(Adapter):
 class MetricDatumAdapter(Adapter):
     def from_json(self, obj: Any, record_time_ms: int) -> Record:
         obj = super().from_json(obj, record_time_ms)
-        value = obj.get("Value")
+        values, counts = _values_and_counts(obj)
+        value = obj.get("Value", values[0] if values else None)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise DecodeError("Value must be a number")
         dimensions = obj.get("Dimensions") or []
@@ -165,7 +166,39 @@ class MetricDatumAdapter(Adapter):
             "Timestamp": record_time_ms if stamp is None else to_epoch_ms(stamp, "Timestamp"),
             "Value": float(value),
             "Unit": obj.get("Unit") or "None",
+            **({"Values": values, "Counts": counts} if values else {}),
         }
+
+    def to_avro(self, value: Record) -> Record:
+        if "Values" in value:
+            return value
+        return {**value, "Values": [], "Counts": []}  # the avro library does not fill defaults
+
+    def from_avro(self, record: Record) -> Record:
+        if not record.get("Values"):  # a single Value reads as it always did
+            record.pop("Values", None)
+            record.pop("Counts", None)
+        return record
+
+
+def _values_and_counts(obj: dict) -> tuple[list[float], list[float]]:
+    """PutMetricData's Values/Counts (Counts default to 1 each); DecodeError when malformed."""
+    values, counts = obj.get("Values"), obj.get("Counts")
+    if values is None:
+        if counts is not None:
+            raise DecodeError("Counts needs Values")
+        return [], []
+    numbers = (int, float)
+    if not isinstance(values, list) or not all(isinstance(v, numbers) and not isinstance(v, bool) for v in values):
+        raise DecodeError("Values must be a list of numbers")
+    if not 0 < len(values) <= 150:
+        raise DecodeError("Values must have 1 to 150 numbers")
+    if counts is None:
+        counts = [1] * len(values)
+    if (not isinstance(counts, list) or len(counts) != len(values)
+            or not all(isinstance(c, numbers) and not isinstance(c, bool) and c >= 0 for c in counts)):
+        raise DecodeError("Counts must be non-negative numbers, one per value")
+    return [float(v) for v in values], [float(c) for c in counts]
 
 
 class BusEventAdapter(Adapter):

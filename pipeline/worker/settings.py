@@ -38,6 +38,9 @@ def app_settings() -> dict[str, Any]:
         "stream_wait_empty": False,
         # bigger produce requests: small ones were 8-24% of a worker's time (bench/e2e profile)
         "producer_linger": 0.02,
+        # and fewer of them: 16 KB batches (the default) held ~16 CloudTrail-sized records each
+        "producer_max_batch_size": int(os.environ.get("PIPELINE_PRODUCER_BATCH_BYTES", str(512 * 1024))),
+        "producer_max_request_size": 4 * 1024 * 1024,
     }
     credentials = faust_credentials()
     if credentials is not None:

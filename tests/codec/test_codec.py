@@ -79,7 +79,8 @@ def test_confluent_framing():
     data = codec.encode(SAMPLES["metric_datum"])
     schema_id, payload = unframe(data)
     assert data[0] == 0 and schema_id == codec.schema_id
-    assert avro_binary("metric_datum").read(payload) == SAMPLES["metric_datum"]
+    # the raw Avro record has the defaults of Values/Counts, which the codec leaves out again
+    assert avro_binary("metric_datum").read(payload) == {**SAMPLES["metric_datum"], "Values": [], "Counts": []}
     assert codec.decode(data) == SAMPLES["metric_datum"]
     assert frame(7, b"x") == b"\x00\x00\x00\x00\x07x"
 
@@ -131,3 +132,23 @@ def test_avro_whose_first_byte_is_whitespace_is_not_taken_for_json():
     assert data[:1] == b" "
     assert codec_for("log-events").decode(data) == event
     assert codec_for("log-events").decode(b'  {"logGroupName":"g","message":"m","timestamp":1}', 1)["message"] == "m"
+
+
+def test_metric_datum_with_values_and_counts_round_trips_and_reads_from_json():
+    codec = TopicCodec("metric_datum", framed=False)
+    folded = {**SAMPLES["metric_datum"], "Values": [1.0, 5.0], "Counts": [2.0, 1.0]}
+    assert codec.decode(codec.encode(folded)) == folded
+    read = codec_for("metric-data").decode(
+        b'{"Namespace": "A", "MetricName": "M", "Values": [3, 4], "Timestamp": 1732528800000}', record_time_ms=1)
+    assert (read["Value"], read["Values"], read["Counts"]) == (3.0, [3.0, 4.0], [1.0, 1.0])
+
+
+@pytest.mark.parametrize("text, reason", [
+    (b'{"Namespace": "A", "MetricName": "M", "Values": [1, 2], "Counts": [1]}', "Counts must be"),
+    (b'{"Namespace": "A", "MetricName": "M", "Values": ["x"]}', "Values must be a list of numbers"),
+    (b'{"Namespace": "A", "MetricName": "M", "Values": []}', "1 to 150"),
+    (b'{"Namespace": "A", "MetricName": "M", "Value": 1, "Counts": [1]}', "Counts needs Values"),
+])
+def test_bad_values_and_counts_are_refused(text, reason):
+    with pytest.raises(DecodeError, match=reason):
+        codec_for("metric-data").decode(text, record_time_ms=1)

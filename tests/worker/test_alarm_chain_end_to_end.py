@@ -11,7 +11,7 @@ import pytest
 
 from pipeline import topics
 from pipeline.producer import Producer
-from tests.fixtures.kafka_io import read_records
+from tests.fixtures.kafka_io import read_records, read_metric_samples
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -68,7 +68,7 @@ def test_log_events_raise_an_alarm_and_a_restart_keeps_its_state(pipeline_env, s
     with Producer() as producer:  # still breaching after the restart
         producer.send_all("log-events", log_events(5, time.time()))
     time.sleep(20)  # several ticks and a closed period on the new worker
-    data = read_records("metric-data", count=9, timeout_s=30)
+    data = read_metric_samples(count=9, timeout_s=30)
     assert len(data) == 9
     # state came back from the changelog: no INSUFFICIENT_DATA -> ALARM a second time
     assert len(alarm_changes(2, timeout_s=5)) == 1

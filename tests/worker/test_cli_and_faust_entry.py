@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.admin import ensure_topics
-from tests.fixtures.kafka_io import read_records
+from tests.fixtures.kafka_io import read_records, read_metric_samples
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -75,7 +75,7 @@ def test_plain_faust_command_runs_the_same_worker(pipeline_env, tmp_path):
 
         with Producer() as producer:
             producer.send("log-events", {"logGroupName": "g", "message": "ERROR x", "timestamp": int(time.time() * 1000)})
-        assert len(read_records("metric-data", count=1, timeout_s=60)) == 1
+        assert len(read_metric_samples(count=1, timeout_s=60)) == 1
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)

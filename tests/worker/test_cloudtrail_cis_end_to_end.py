@@ -20,7 +20,7 @@ from pipeline import topics
 from pipeline.codec import codec_for
 from pipeline.metricfilters import cloudtrail_to_log_events
 from pipeline.producer import Producer
-from tests.fixtures.kafka_io import read_records
+from tests.fixtures.kafka_io import read_records, read_metric_samples
 from tests.metricfilters.test_cis import EXPECTED
 from tests.metricfilters.test_cis_pack import IDS, PACK, RECORDS, expected_data_by_metric, pack_filters
 
@@ -77,7 +77,7 @@ def test_cloudtrail_samples_through_the_cis_pack_give_the_expected_metric_data(p
         assert Counter(name for name, _ in points.elements()) == Counter(
             {name: n for name, n in expected_data_by_metric().items() if n})
     total = sum(points.values())
-    data = read_records("metric-data", count=total, timeout_s=120)
+    data = read_metric_samples(count=total, timeout_s=120)
     got = Counter(d["value"]["MetricName"] for d in data)
     assert got == Counter(name for name, _ in points.elements()), worker.log_text()[-3000:]
     assert all(d["value"]["Namespace"] == "CISBenchmark" and d["value"]["Value"] == 1.0
@@ -99,6 +99,6 @@ def test_cloudtrail_samples_through_the_cis_pack_give_the_expected_metric_data(p
     assert any("eventTime is missing" in d["value"]["error"] for d in dead), dead
 
     time.sleep(5)  # nothing late: exactly the expected data and no more
-    again = read_records("metric-data", count=total + 1, timeout_s=5)
+    again = read_metric_samples(count=total + 1, timeout_s=5)
     assert len(again) == total
     assert worker.process.poll() is None

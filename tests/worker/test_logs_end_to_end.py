@@ -11,7 +11,7 @@ import pytest
 
 from pipeline import topics
 from pipeline.producer import Producer
-from tests.fixtures.kafka_io import read_records
+from tests.fixtures.kafka_io import read_records, read_metric_samples
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -56,7 +56,7 @@ def test_log_event_becomes_metric_datum_and_bad_record_goes_to_dead_letters(pipe
             log_event('10.0.0.2 - [25/Nov/2024:10:00:01] "GET /x" 500 7', 1)).encode(), b"/app/web")
         producer.send("log-events", log_event('10.0.0.3 - [25/Nov/2024:10:00:02] "GET /" 200 7', 2))
 
-    data = read_records("metric-data", count=2, timeout_s=60)
+    data = read_metric_samples(count=2, timeout_s=60)
     assert sorted((d["value"]["Timestamp"], d["value"]["Dimensions"][0]["Value"]) for d in data) == [
         (1732528800000, "503"), (1732528801000, "500")]
     assert all(d["value"]["MetricName"] == "ServerErrors" and d["value"]["Unit"] == "Count"
@@ -79,7 +79,7 @@ def test_definition_changes_apply_live(pipeline_env, start_worker, tmp_path):
     time.sleep(3)  # the worker follows the definitions topic; no restart
     with Producer() as producer:
         producer.send("log-events", log_event('10.0.0.1 - [x] "GET /" 502 1'))
-    assert len(read_records("metric-data", count=1, timeout_s=30)) == 1
+    assert len(read_metric_samples(count=1, timeout_s=30)) == 1
 
     deleted = cli("delete", "MetricFilter", "/app/web/server-errors", env=pipeline_env)
     assert deleted.returncode == 0, deleted.stderr
@@ -88,4 +88,4 @@ def test_definition_changes_apply_live(pipeline_env, start_worker, tmp_path):
         producer.send("log-events", log_event('10.0.0.1 - [x] "GET /" 504 1', 5))
         producer.flush()
     time.sleep(5)
-    assert len(read_records("metric-data", count=2, timeout_s=5)) == 1
+    assert len(read_metric_samples(count=2, timeout_s=5)) == 1

@@ -25,7 +25,7 @@ from pipeline import topics
 from pipeline.alarms.model import metric_key
 from pipeline.producer import Producer
 from pipeline.worker.alarm_runtime import partition_of
-from tests.fixtures.kafka_io import read_records
+from tests.fixtures.kafka_io import read_records, read_metric_samples
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -107,9 +107,9 @@ def produce(counts: list[int], stamp_ms: int) -> None:
 
 
 def metric_counts(expected_total: int, timeout_s: float) -> tuple[Counter, int]:
-    data = read_records("metric-data", count=expected_total, timeout_s=timeout_s)
+    data = read_metric_samples(count=expected_total, timeout_s=timeout_s)
     # a little more time: a duplicate arriving late must still be seen
-    data = read_records("metric-data", count=expected_total + 1, timeout_s=3)
+    data = read_metric_samples(count=expected_total + 1, timeout_s=3)
     return Counter({metric: sum(d["value"]["Value"] for d in data if d["value"]["MetricName"] == metric)
                     for metric in METRICS}), len(data)
 

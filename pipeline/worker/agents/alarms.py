@@ -26,6 +26,7 @@ from pipeline.alarms import (AlarmState, add_value, anomaly, check_datum_time, e
                              expire_buckets, new_bucket, period_start, retention_seconds, train_band_model)
 from pipeline.codec import DecodeError, codec_for
 from pipeline.keys import metric_identity
+from pipeline.metric_data import samples_of
 from pipeline.worker.alarm_outputs import publish_transition
 from pipeline.worker.alarm_runtime import AlarmRuntime, partition_of
 from pipeline.worker.app import app
@@ -65,7 +66,8 @@ def add_datum(key: str, datum: dict, alarms) -> None:
     # state (bench/alarms.py memory per series)
     bucket = entry["buckets"].get(start) or new_bucket(
         sketch=any(alarm.extended_statistic is not None for alarm in alarms))
-    add_value(bucket, datum["Value"])
+    for value, count in samples_of(datum):
+        add_value(bucket, value, count)
     entry["buckets"][start] = bucket
     metric_state[key] = entry
 

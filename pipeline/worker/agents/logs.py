@@ -12,6 +12,7 @@ import time
 from pipeline import topics
 from pipeline.codec import DecodeError, codec_for
 from pipeline.keys import key_for
+from pipeline.metric_data import fold_metric_data
 from pipeline.worker.app import app
 from pipeline.worker.batch_stage import BatchStage, Outbox
 from pipeline.worker.deadletter import send_record_dead_letter
@@ -29,13 +30,16 @@ metric_codec = codec_for("metric-data")
 
 
 async def publish_data(out: Outbox, data) -> None:
+    """Folded per metric and second first (pipeline.metric_data): a batch of log
+    events gives one record per metric and second, not one per match."""
     metric_topic = topics.topic_name("metric-data")
-    for datum in data:
+    for datum in fold_metric_data(data):
         await out.send(metric_topic, key_for("metric-data", datum), metric_codec.encode(datum))
 
 
 async def apply_metric_filters(records, out: Outbox) -> None:
     now = time.time()
+    data = []
     for record in records:
         try:
             log_event = log_codec.decode(record.value, record_time_ms=record.timestamp)
@@ -43,17 +47,18 @@ async def apply_metric_filters(records, out: Outbox) -> None:
             out.track(await send_record_dead_letter(record, "decode", error))
             continue
         try:
-            data, matched = runtime.evaluate(log_event)
+            event_data, matched = runtime.evaluate(log_event)
         except Exception as error:  # an engine bug on one record must not stop the stream
             log.exception("metric filters failed on %s[%s]@%s", record.topic, record.partition, record.offset)
             out.track(await send_record_dead_letter(record, "metric-filter", error))
             continue
-        await publish_data(out, data)
+        data.extend(event_data)
         clock = clocks.get(record.partition)
         if clock is None:
             clock = clocks[record.partition] = DefaultValueClock()
         clock.record(log_event["logGroupName"], log_event["timestamp"], matched, now)
-        await publish_data(out, default_data(runtime, clock.closed()))
+        data.extend(default_data(runtime, clock.closed()))
+    await publish_data(out, data)
 
 
 _last_idle_check = 0.0
