@@ -3,6 +3,7 @@ messages (only when actions are enabled) and a "CloudWatch Alarm State Change" b
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -13,24 +14,30 @@ from pipeline.worker.channels import channel, producing_channel, role_channel
 from pipeline.worker.settings import account_id, region
 
 
-async def publish_actions(record: dict, actions, key: bytes) -> None:
-    """The state-change record on each action topic (also for actions a suppressor held back)."""
+async def send_actions(record: dict, actions, key: bytes) -> list:
+    """The state-change record on each action topic (also for actions a suppressor held back);
+    returns the acknowledgements to wait for."""
     encoded = codec_for("alarm-state-changes").encode(dict(record, Actions=list(actions)))
+    acknowledgements = []
     for action in actions:
         action_channel = await producing_channel(topics.action_topic(action))
-        await (await action_channel.send(key=key, value=encoded))
+        acknowledgements.append(await action_channel.send(key=key, value=encoded))
+    return acknowledgements
 
 
-async def publish_transition(change, alarm, actions: tuple[str, ...], *, suppressed_by: str | None = None) -> None:
-    """Every output of one transition. Sends wait for the broker's acknowledgement, so a lost
-    record shows up as an error (one stalled silently before channels.track_topic; transitions
-    are rare enough to afford the wait)."""
+async def publish_actions(record: dict, actions, key: bytes) -> None:
+    await asyncio.gather(*await send_actions(record, actions, key))
+
+
+async def send_transition(change, alarm, actions: tuple[str, ...], *, suppressed_by: str | None = None) -> list:
+    """Start every output of one transition; returns the acknowledgements of the state-change
+    and action records, so a caller can wait for many transitions at once."""
     key = change.alarm_name.encode()
     record = change.to_record(actions=actions, actions_enabled=alarm.actions_enabled,
                               configuration=alarm.body)
     encoded = codec_for("alarm-state-changes").encode(record)
-    await (await role_channel("alarm-state-changes").send(key=key, value=encoded))
-    await publish_actions(record, actions, key)
+    acknowledgements = [await role_channel("alarm-state-changes").send(key=key, value=encoded)]
+    acknowledgements.extend(await send_actions(record, actions, key))
     now_ms = int(time.time() * 1000)
     await role_channel("alarm-history").send(key=key, value=codec_for("alarm-history").encode(
         {"type": "AlarmHistoryItem", "document": state_update_item(change), "time": now_ms}))
@@ -39,3 +46,10 @@ async def publish_transition(change, alarm, actions: tuple[str, ...], *, suppres
                                                        f"{change.alarm_name}@{change.timestamp}")))
     await channel(topics.bus_topic("default")).send(key=event["id"].encode(),
                                                     value=codec_for("event-bus").encode(event))
+    return acknowledgements
+
+
+async def publish_transition(change, alarm, actions: tuple[str, ...], *, suppressed_by: str | None = None) -> None:
+    """Every output of one transition. Sends wait for the broker's acknowledgement, so a lost
+    record shows up as an error (one stalled silently before channels.track_topic)."""
+    await asyncio.gather(*await send_transition(change, alarm, actions, suppressed_by=suppressed_by))

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import lru_cache
 from typing import Any, Awaitable, Callable
 
 import mode
+from aiokafka.partitioner import murmur2
 
 from pipeline.kafka_settings import aiokafka_config
 from pipeline.worker.settings import app_id
@@ -41,29 +43,87 @@ def stage_group(stage: str) -> str:
 
 
 class Outbox:
-    """The records a batch writes: sends now, and waits for all acknowledgements before the commit."""
+    """The records one batch writes, appended to one producer batch per topic partition (one
+    acknowledgement per partition batch instead of a future per record), all acknowledged before
+    the batch's offsets are committed.
+
+    Partitions are chosen like the producer's default partitioner (murmur2 of the key), so a key
+    lands where any other client would put it. A record may name ``on_failure``: it is called with
+    the error instead of failing the whole batch (target deliveries settle their own failures).
+    """
 
     def __init__(self, producer) -> None:
-        self._producer = producer
-        self._pending: list[Awaitable[Any]] = []
+        self._producer = producer  # an aiokafka AIOKafkaProducer
+        self._open: dict[tuple[str, int], tuple[Any, list]] = {}
+        self._shipped: list[tuple[Awaitable[Any], list]] = []
+        self._tracked: list[Awaitable[Any]] = []
+        self._partitions: dict[str, list[int]] = {}
+        self._round_robin = 0
 
-    async def send(self, topic: str, key: bytes | None, value: bytes | None,
-                   headers: list[tuple[str, bytes]] | None = None) -> None:
-        self._pending.append(await self._producer.send(topic, key, value, None, None, headers))
+    async def send(self, topic: str, key: bytes | None, value: bytes | None, *,
+                   on_failure: Callable[[BaseException], Awaitable[None]] | None = None) -> None:
+        partitions = self._partitions.get(topic) or await self._learn(topic)
+        if key is None:
+            self._round_robin += 1
+            partition = partitions[self._round_robin % len(partitions)]
+        else:
+            partition = partitions[key_index(key, len(partitions))]
+        slot = self._open.get((topic, partition))
+        if slot is None:
+            slot = self._open[(topic, partition)] = (self._producer.create_batch(), [])
+        if slot[0].append(timestamp=None, key=key, value=value) is None:  # full: ship it, start another
+            await self._ship(topic, partition)
+            slot = self._open[(topic, partition)] = (self._producer.create_batch(), [])
+            if slot[0].append(timestamp=None, key=key, value=value) is None:
+                raise ValueError(f"a record of {len(value or b'')} bytes does not fit a producer batch")
+        slot[1].append(on_failure)
+
+    async def _learn(self, topic: str) -> list[int]:
+        # an explicit add keeps the topic in the producer's metadata (see channels.track_topic)
+        await self._producer.client.add_topic(topic)
+        partitions = sorted(await self._producer.client._wait_on_metadata(topic))
+        self._partitions[topic] = partitions
+        return partitions
+
+    async def _ship(self, topic: str, partition: int) -> None:
+        builder, handlers = self._open.pop((topic, partition))
+        future = await self._producer.send_batch(builder, topic, partition=partition)
+        self._shipped.append((future, handlers))
 
     def track(self, acknowledgement: Awaitable[Any]) -> None:
         """Also wait for a write made elsewhere (a dead letter sent through a Faust channel)."""
-        self._pending.append(acknowledgement)
+        self._tracked.append(acknowledgement)
 
     def discard(self) -> None:
-        self._pending = []
+        self._open.clear()
+        self._shipped = []
+        self._tracked = []
 
     async def flushed(self) -> None:
-        pending, self._pending = self._pending, []
-        results = await asyncio.gather(*pending, return_exceptions=True)
-        failure = next((r for r in results if isinstance(r, BaseException)), None)
+        for topic, partition in list(self._open):
+            await self._ship(topic, partition)
+        shipped, self._shipped = self._shipped, []
+        tracked, self._tracked = self._tracked, []
+        results = await asyncio.gather(*(future for future, _ in shipped), return_exceptions=True)
+        failure = None
+        for (_, handlers), result in zip(shipped, results):
+            if isinstance(result, BaseException):
+                for handler in handlers:
+                    if handler is None:
+                        failure = failure or result
+                    else:
+                        await handler(result)
+        for result in await asyncio.gather(*tracked, return_exceptions=True):
+            if isinstance(result, BaseException):
+                failure = failure or result
         if failure is not None:
             raise failure
+
+
+@lru_cache(maxsize=16384)
+def key_index(key: bytes, count: int) -> int:
+    """The default partitioner's choice (Java's and aiokafka's): murmur2, positive, modulo."""
+    return (murmur2(key) & 0x7FFFFFFF) % count
 
 
 Handler = Callable[[list[Any], Outbox], Awaitable[None]]  # aiokafka ConsumerRecords of one batch

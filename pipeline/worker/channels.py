@@ -27,6 +27,11 @@ def role_channel(role: str) -> faust.TopicT:
 _tracked: set[str] = set()
 
 
+def kafka_producer():
+    """The aiokafka producer under the app's Faust producer (batch stages append to its batches)."""
+    return app.producer._ensure_producer()
+
+
 async def track_topic(name: str) -> None:
     """Make the producer's metadata keep tracking ``name`` (once per topic and process).
 

@@ -15,6 +15,7 @@ ERROR_CODE, reads the clock and the random source, and writes to topics:
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -168,8 +169,19 @@ async def dead_letter(delivery: Delivery, failure: DeliveryError, exhausted: str
                                     headers={k: v.encode() for k, v in headers.items()}, force=True)
 
 
-async def attempt_all(deliveries: list[Delivery]) -> None:
-    """One attempt each; failures are settled (retry topic or dead letters)."""
+async def attempt_all(deliveries: list[Delivery], out=None) -> None:
+    """One attempt each; failures are settled (retry topic or dead letters). With ``out`` (a batch
+    stage's Outbox) the attempts join the stage's producer batches and are settled when the
+    outbox is flushed; without it they are sent and awaited here."""
+    if out is not None:
+        for delivery in deliveries:
+            try:
+                value = render(delivery)
+                await out.send(topics.target_topic(delivery.target["Arn"]), delivery.event.get("id", "").encode(),
+                               value, on_failure=functools.partial(settle, delivery))
+            except Exception as error:
+                await settle(delivery, error)
+        return
     started = []
     for delivery in deliveries:
         try:

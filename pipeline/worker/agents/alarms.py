@@ -17,6 +17,7 @@ changed while processing an event of the partition that owns the key.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -27,7 +28,7 @@ from pipeline.alarms import (AlarmState, add_value, anomaly, check_datum_time, e
 from pipeline.codec import DecodeError, codec_for
 from pipeline.keys import metric_identity
 from pipeline.metric_data import samples_of
-from pipeline.worker.alarm_outputs import publish_transition
+from pipeline.worker.alarm_outputs import send_transition
 from pipeline.worker.alarm_runtime import AlarmRuntime, partition_of
 from pipeline.worker.app import app
 from pipeline.worker.channels import role_channel
@@ -82,8 +83,10 @@ async def evaluate_partition(partition: int, clock: float) -> None:
     transitions = []
     for key in runtime.metrics_of_partition(partition):
         transitions.extend(_evaluate_metric(key, clock))
-    for change, alarm in transitions:
-        await publish_transition(change, alarm, alarm.actions_for(change.state))
+    acknowledgements = []
+    for change, alarm in transitions:  # sent together, acknowledged together: one linger, not one each
+        acknowledgements.extend(await send_transition(change, alarm, alarm.actions_for(change.state)))
+    await asyncio.gather(*acknowledgements)
 
 
 def _evaluate_metric(key: str, clock: float) -> list:

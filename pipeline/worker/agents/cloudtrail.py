@@ -17,6 +17,7 @@ from pipeline.eventbus import build_event
 from pipeline.metricfilters import cloudtrail_to_log_events
 from pipeline.worker.app import app
 from pipeline.worker.batch_stage import BatchStage, Outbox
+from pipeline.worker.channels import kafka_producer
 from pipeline.worker.deadletter import send_record_dead_letter
 from pipeline.worker.settings import account_id, cloudtrail_log_group, region
 
@@ -73,4 +74,4 @@ async def deliver_cloudtrail(records, out: Outbox) -> None:
 
 
 cloudtrail_stage = app.service(BatchStage(
-    "cloudtrail", lambda: [topics.topic_name("cloudtrail")], deliver_cloudtrail, producer=lambda: app.producer))
+    "cloudtrail", lambda: [topics.topic_name("cloudtrail")], deliver_cloudtrail, producer=kafka_producer))

@@ -33,11 +33,10 @@ from pipeline.eventbus import Rate, parse_schedule, scheduled_event
 from pipeline.cli.events import REPLAY_FILTER_HEADER, archive_topic
 from pipeline.worker.agents import archives as archive_agent
 from pipeline.worker.app import app
-from pipeline.worker.channels import role_channel
 from pipeline.worker.batch_stage import BatchStage, Outbox
+from pipeline.worker.channels import kafka_producer, producing_channel, role_channel, track_topic
 from pipeline.worker.deadletter import send_dead_letter, send_dead_letter_raw, send_record_dead_letter
 from pipeline.worker.definitions import store, wait_until_loaded
-from pipeline.worker.channels import producing_channel, track_topic
 from pipeline.worker.deliveries import Delivery, attempt_all
 from pipeline.worker.event_rules import EventRuleRuntime, rule_arn
 from pipeline.worker.settings import account_id, region
@@ -130,7 +129,7 @@ async def route_bus_events(records, out: Outbox) -> None:
         deliveries.extend(Delivery(event=bus_event, bus=bus, rule=rule, target=target, source=source,
                                    first_attempt_ms=now_ms)
                           for rule, target in matched)
-    await attempt_all(deliveries)
+    await attempt_all(deliveries, out)  # acknowledged (or settled) with the batch, before its commit
     if archived:  # on the archive before the batch's offsets can be committed
         await settle_archived(archived)
 
@@ -147,7 +146,7 @@ def bus_topic_pattern() -> str:
 
 BUS_DISCOVERY_MS = int(os.environ.get("PIPELINE_BUS_DISCOVERY_MS", "5000"))
 bus_stage = app.service(BatchStage("event-bus", None, route_bus_events, pattern=bus_topic_pattern,
-                                   metadata_max_age_ms=BUS_DISCOVERY_MS, producer=lambda: app.producer,
+                                   metadata_max_age_ms=BUS_DISCOVERY_MS, producer=kafka_producer,
                                    ready=_bus_ready, max_records=1000))
 
 

@@ -15,6 +15,7 @@ from pipeline.keys import key_for
 from pipeline.metric_data import fold_metric_data
 from pipeline.worker.app import app
 from pipeline.worker.batch_stage import BatchStage, Outbox
+from pipeline.worker.channels import kafka_producer
 from pipeline.worker.deadletter import send_record_dead_letter
 from pipeline.worker.definitions import store, wait_until_loaded
 from pipeline.worker.metric_filters import DefaultValueClock, MetricFilterRuntime, default_data
@@ -77,4 +78,4 @@ async def flush_idle_minutes(out: Outbox) -> None:
 
 metric_filter_stage = app.service(BatchStage(
     "metric-filters", lambda: [topics.topic_name("log-events")], apply_metric_filters,
-    producer=lambda: app.producer, ready=wait_until_loaded, between_batches=flush_idle_minutes))
+    producer=kafka_producer, ready=wait_until_loaded, between_batches=flush_idle_minutes))
