@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
+from pipeline import jsontext
 from pipeline.codec.errors import DecodeError
 from pipeline.timestamps import parse_timestamp
 
@@ -212,7 +213,7 @@ class BusEventAdapter(Adapter):
             "time": value["time"],
             "region": value.get("region") or "",
             "resources": list(value.get("resources") or []),
-            "detail": json.dumps(value.get("detail", {}), separators=(",", ":")),
+            "detail": jsontext.dumps(value.get("detail", {})),
             "replay_name": value.get("replay-name"),
         }
 
@@ -221,7 +222,7 @@ class BusEventAdapter(Adapter):
             "version": record["version"], "id": record["id"], "detail-type": record["detail_type"],
             "source": record["source"], "account": record["account"], "time": record["time"],
             "region": record["region"], "resources": record["resources"],
-            "detail": json.loads(record["detail"]),
+            "detail": jsontext.loads(record["detail"]),
         }
         if record.get("replay_name"):
             value["replay-name"] = record["replay_name"]

@@ -30,6 +30,7 @@ import json
 import re
 from typing import Any
 
+from pipeline import jsontext
 from pipeline.errors import PipelineError
 
 __all__ = [
@@ -227,10 +228,10 @@ def render_target_input(
         return target["Input"]
     if target.get("InputPath") is not None:
         found, value = select(event, target["InputPath"])
-        return json.dumps(value if found else None, ensure_ascii=False)
+        return jsontext.dumps(value if found else None)
     transformer = target.get("InputTransformer")
     if transformer is None:
-        return json.dumps(event, ensure_ascii=False)
+        return jsontext.dumps(event)  # compact, as EventBridge delivers it
     values: dict[str, tuple[bool, Any]] = {}
     for key, path in (transformer.get("InputPathsMap") or {}).items():
         values[key] = select(event, path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Mapping
 
+from pipeline import jsontext
 from pipeline.errors import PipelineError
 from pipeline.timestamps import parse_timestamp
 
@@ -70,7 +71,7 @@ def cloudtrail_to_log_events(payload: Any, log_group_name: str, *,
             "logGroupName": log_group_name,
             "logStreamName": f"{_account(record)}_CloudTrail_{region}",
             "timestamp": timestamp,
-            "message": json.dumps(record, separators=(",", ":"), ensure_ascii=False),
+            "message": jsontext.dumps(record),
             "ingestionTime": timestamp if ingestion_time_ms is None else int(ingestion_time_ms),
         })
     events.sort(key=lambda e: e["timestamp"])

@@ -8,6 +8,7 @@ PIPELINE_WEB_PORT    Faust's web server port; unset disables it so many workers 
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from typing import Any
 
 from pipeline import topics
@@ -48,15 +49,18 @@ def app_settings() -> dict[str, Any]:
     return settings
 
 
+@lru_cache(maxsize=None)  # read per target delivery (ARNs); the environment is fixed per process
 def account_id() -> str:
     """The AWS account this pipeline speaks for (envelopes, ARNs)."""
     return os.environ.get("PIPELINE_ACCOUNT_ID", "123456789012")
 
 
+@lru_cache(maxsize=None)
 def region() -> str:
     return os.environ.get("PIPELINE_REGION", "us-east-1")
 
 
+@lru_cache(maxsize=None)
 def cloudtrail_log_group() -> str:
     """The CloudWatch Logs group a trail delivers to (CloudTrail -> CloudWatch Logs)."""
     return os.environ.get("PIPELINE_CLOUDTRAIL_LOG_GROUP", "aws-cloudtrail-logs")

@@ -41,6 +41,7 @@ async def publish_data(out: Outbox, data) -> None:
 async def apply_metric_filters(records, out: Outbox) -> None:
     now = time.time()
     data = []
+    touched: set[int] = set()
     for record in records:
         try:
             log_event = log_codec.decode(record.value, record_time_ms=record.timestamp)
@@ -58,7 +59,9 @@ async def apply_metric_filters(records, out: Outbox) -> None:
         if clock is None:
             clock = clocks[record.partition] = DefaultValueClock()
         clock.record(log_event["logGroupName"], log_event["timestamp"], matched, now)
-        data.extend(default_data(runtime, clock.closed()))
+        touched.add(record.partition)
+    for partition in touched:  # minutes the batch moved past are closed once per batch
+        data.extend(default_data(runtime, clocks[partition].closed()))
     await publish_data(out, data)
 
 
