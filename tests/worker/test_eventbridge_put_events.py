@@ -74,3 +74,25 @@ def test_put_events_to_custom_and_default_bus(pipeline_env, start_worker, tmp_pa
     on_default = inputs("default-out", 2, timeout_s=5)
     assert [e["detail"]["order"] for e in on_default] == [2]  # bus isolation: nothing from "orders"
     assert on_default[0]["time"] == "2026-01-01T10:00:00Z" and on_default[0]["bus"] == "default"
+
+
+LATE_RULES = """
+- PutRule: {Name: late-orders, EventBusName: late, EventPattern: '{"source": ["shop"]}'}
+- PutTargets: {Rule: late-orders, EventBusName: late, Targets: [{Id: out, Arn: "kafka:late-out"}]}
+"""
+
+
+def test_a_bus_created_while_the_worker_runs_is_followed_without_a_restart(pipeline_env, start_worker, tmp_path):
+    start_worker(PIPELINE_BUS_DISCOVERY_MS="1000")  # no PIPELINE_EVENT_BUSES: only the default bus exists
+    rules = tmp_path / "late.yaml"
+    rules.write_text(LATE_RULES)
+    assert cli("apply", str(rules), env=pipeline_env).returncode == 0
+    created = cli("create-topics", topics.bus_topic("late"), env=pipeline_env)
+    assert created.returncode == 0, created.stderr
+
+    entry = {"Source": "shop", "DetailType": "OrderPlaced", "Detail": '{"order": 7}', "EventBusName": "late"}
+    put = cli("put-events", "--entries", json.dumps([entry]), env=pipeline_env)
+    assert put.returncode == 0 and json.loads(put.stdout)["FailedEntryCount"] == 0, put.stderr
+
+    delivered = inputs("late-out", 1, timeout_s=60)
+    assert [(e["detail"]["order"], e["bus"]) for e in delivered] == [(7, "late")]
