@@ -152,6 +152,8 @@ class BatchStage(mode.Service):
         self._stopping = False
         self._loop_task: asyncio.Task | None = None
         self.consumer = None
+        self._agent_offsets: dict | None = None  # the app group's offsets, read once (upgrades)
+        self._fresh: set = set()  # assigned partitions whose first records are not handled yet
 
     @property
     def label(self) -> str:  # mode's name for logs
@@ -194,6 +196,7 @@ class BatchStage(mode.Service):
 
             async def on_partitions_assigned(self, assigned) -> None:
                 log.info("stage %s assigned %s", stage.stage, sorted((tp.topic, tp.partition) for tp in assigned))
+                stage._fresh |= set(assigned)  # checked against the agents' offsets on first records
 
         self.consumer = consumer = AIOKafkaConsumer(
             **aiokafka_config(), group_id=stage_group(self.stage), enable_auto_commit=False,
@@ -213,6 +216,8 @@ class BatchStage(mode.Service):
                 async with self._lock:
                     assigned = consumer.assignment()
                     batches = {tp: rs for tp, rs in batches.items() if tp in assigned}
+                    if self._fresh:
+                        batches = await self._skip_what_agents_did(consumer, batches)
                     if batches:
                         await self._deliver(consumer, batches, outbox)
                 if self._between_batches is not None:
@@ -223,6 +228,46 @@ class BatchStage(mode.Service):
                         log.exception("stage %s: periodic step failed", self.stage)
         finally:
             await consumer.stop()  # leaves the group: the partitions move at once
+
+    async def _skip_what_agents_did(self, consumer, batches: dict) -> dict:
+        """Before a newly assigned partition's first records are handled: if this stage's group
+        has no offset for it but the app's Faust group has, start there. These stages were Faust
+        agents of that group before, and an upgraded worker must not replay whole topics
+        (deliveries, metric data) from the beginning. Without either offset the stage starts at
+        the beginning, as the agents did."""
+        for tp in [tp for tp in batches if tp in self._fresh]:
+            self._fresh.discard(tp)
+            start = await self._agents_offset(consumer, tp)
+            if start is None or batches[tp][0].offset >= start:
+                continue
+            log.info("stage %s continues %s[%d] at %d, where the agents' group stopped",
+                     self.stage, tp.topic, tp.partition, start)
+            kept = [record for record in batches[tp] if record.offset >= start]
+            if kept:
+                batches[tp] = kept
+            else:
+                del batches[tp]
+                consumer.seek(tp, start)
+        return batches
+
+    async def _agents_offset(self, consumer, tp) -> int | None:
+        try:
+            if await consumer.committed(tp) is not None:
+                return None
+            if self._agent_offsets is None:
+                from aiokafka.admin import AIOKafkaAdminClient
+
+                admin = AIOKafkaAdminClient(**aiokafka_config())
+                await admin.start()
+                try:
+                    self._agent_offsets = await admin.list_consumer_group_offsets(app_id())
+                finally:
+                    await admin.close()
+            found = self._agent_offsets.get(tp)
+            return found.offset if found is not None and found.offset >= 0 else None
+        except Exception:  # the beginning is the safe default: at least once, never lost
+            log.exception("stage %s: could not read the agents' offsets", self.stage)
+            return None
 
     async def _deliver(self, consumer, batches: dict, outbox: Outbox) -> None:
         records = [record for partition_records in batches.values() for record in partition_records]
