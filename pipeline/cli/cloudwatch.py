@@ -314,8 +314,8 @@ def expand_datum(namespace: str, datum: dict[str, Any], number: int, now: float)
     if not isinstance(name, str) or not name:
         raise CloudWatchInputError(f"{where}: MetricName is required.")
     if "StatisticValues" in datum:
-        raise CloudWatchInputError(f"{where}: StatisticValues is not supported (the metric-data topic carries "
-                                   "single values); send Values/Counts or one Value per sample.")
+        raise CloudWatchInputError(f"{where}: StatisticValues is not supported (metric-data records carry the "
+                                   "values themselves, from which alarms compute every statistic); send Values/Counts.")
     if "Value" in datum and "Values" in datum:
         raise CloudWatchInputError(f"{where}: give Value or Values, not both.")
     if "Values" in datum:
