@@ -224,8 +224,9 @@ class BatchStage(mode.Service):
                     try:
                         await self._between_batches(outbox)
                         await outbox.flushed()
-                    except Exception:
+                    except Exception:  # its data are derived (idle minutes' defaults): next time
                         log.exception("stage %s: periodic step failed", self.stage)
+                        outbox.discard()
         finally:
             await consumer.stop()  # leaves the group: the partitions move at once
 
