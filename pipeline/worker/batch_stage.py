@@ -224,7 +224,7 @@ class BatchStage(mode.Service):
                     try:
                         await self._between_batches(outbox)
                         await outbox.flushed()
-                    except Exception:  # its data are derived (idle minutes' defaults): next time
+                    except Exception:  # a Kafka failure: this step's outputs (idle minutes' defaults) are lost, logged
                         log.exception("stage %s: periodic step failed", self.stage)
                         outbox.discard()
         finally:
