@@ -52,10 +52,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tests.fixtures.shared_data import SHARED_DATA  # noqa: E402
 
 import orjson  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = SHARED_DATA
 SCRIPT = ROOT / "deploy" / "local-kafka.sh"
 RESULTS = ROOT / "bench" / "results"
 CLK_TCK = os.sysconf("SC_CLK_TCK")

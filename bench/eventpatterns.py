@@ -47,7 +47,8 @@ import orjson
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
+from tests.fixtures.shared_data import SHARED_DATA  # noqa: E402
+DATA = SHARED_DATA
 
 from pipeline.eventpatterns import RuleSet  # noqa: E402
 from pipeline.eventpatterns.compiler import compile_pattern  # noqa: E402

@@ -35,6 +35,7 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tests.fixtures.shared_data import SHARED_DATA  # noqa: E402
 
 from pipeline.metricfilters import (MetricFilterSet, cloudtrail_to_log_events,  # noqa: E402
                                     compile_filter_pattern)
@@ -44,7 +45,7 @@ try:
 except ImportError:  # pragma: no cover
     orjson = None
 
-SHARED = ROOT / ".." / "shared" / "data"
+SHARED = SHARED_DATA
 
 
 def _app_lines(rng: random.Random, n: int) -> list[str]:

@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.fixtures.shared_data import SHARED_DATA
+
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT.parent / "shared" / "data" / "config_items.jsonl"
+DATA = SHARED_DATA / "config_items.jsonl"
 
 
 def real_items() -> dict[str, dict[str, Any]]:

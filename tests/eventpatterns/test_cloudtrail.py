@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import pathlib
 
 import pytest
 
 from pipeline.eventbus.envelope import build_event
 from pipeline.eventpatterns import RuleSet
 from pipeline.eventpatterns.reference import reference_matches
+from tests.fixtures.shared_data import SHARED_DATA
 
-SAMPLES = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data" / "cloudtrail_samples.jsonl"
+SAMPLES = SHARED_DATA / "cloudtrail_samples.jsonl"
 
 RULES = {
     "console-login": {"detail-type": ["AWS Console Sign In via CloudTrail"], "detail": {"eventName": ["ConsoleLogin"]}},

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import pathlib
 import threading
 
 import pytest
 
 from pipeline.eventpatterns import EventPatternError, RuleSet
+from tests.fixtures.shared_data import SHARED_DATA
 
-DATA = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = SHARED_DATA
 
 
 def test_add_remove_replace():

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.fixtures.shared_data import SHARED_DATA
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = PROJECT_ROOT / ".." / "shared" / "data"
 PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
 
 

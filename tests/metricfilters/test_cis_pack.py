@@ -17,11 +17,11 @@ import pytest
 
 from pipeline.definitions import load_definitions
 from pipeline.metricfilters import MetricFilterSet, cloudtrail_to_log_events
+from tests.fixtures.shared_data import SHARED_DATA
 
 from .test_cis import EXPECTED
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 PACK = PROJECT_ROOT / "packs" / "cis-metric-filters.yaml"
 LOG_GROUP = "aws-cloudtrail-logs"  # the CloudTrail agent's default (PIPELINE_CLOUDTRAIL_LOG_GROUP)
 

@@ -15,10 +15,11 @@ from pipeline import topics
 from pipeline.producer import Producer
 from pipeline.worker.config_recorder import partition_for_key
 from tests.fixtures.kafka_io import read_records
+from tests.fixtures.shared_data import SHARED_DATA
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = SHARED_DATA
 SG = "AWS::EC2::SecurityGroup"
 ACCOUNT = "123456789012"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,12 @@ from pipeline import topics
 from pipeline.kafka_settings import kafka_python_config
 from pipeline.producer import Producer
 from tests.fixtures.kafka_io import read_records
+from tests.fixtures.shared_data import SHARED_DATA
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 PROJECT = Path(__file__).resolve().parents[2]
-SAMPLES = PROJECT.parent / "shared" / "data" / "cloudtrail_samples.jsonl"
+SAMPLES = SHARED_DATA / "cloudtrail_samples.jsonl"
 
 FAILING_TARGET = """
 - PutRule:
