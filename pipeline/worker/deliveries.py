@@ -14,7 +14,6 @@ ERROR_CODE, reads the clock and the random source, and writes to topics:
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -27,7 +26,8 @@ from pipeline import topics
 from pipeline.codec import TopicCodec, codec_for
 from pipeline.eventbus.input import render_target_input
 from pipeline.eventbus.retry import RetryDecision, dead_letter_attributes, decide_retry
-from pipeline.worker.channels import producing_channel
+from pipeline.worker.batch_stage import Outbox
+from pipeline.worker.channels import kafka_producer, producing_channel
 from pipeline.worker.deadletter import dead_letter_record
 from pipeline.worker.event_rules import rule_arn
 
@@ -119,19 +119,6 @@ def render(delivery: Delivery) -> bytes:
         "attempt": delivery.attempt, "time": int(time.time() * 1000)})
 
 
-async def send(delivery: Delivery):
-    """Start one attempt; returns the future of the broker's acknowledgement.
-
-    Every send here passes ``force=True``: inside an agent Faust would otherwise *attach* the
-    message to the event being processed and publish it only when that event is acknowledged
-    (faust "attachments"), so awaiting its acknowledgement in the same batch could wait forever.
-    """
-    value = render(delivery)
-    target_topic = topics.target_topic(delivery.target["Arn"])
-    target = await producing_channel(target_topic)
-    return await target.send(key=delivery.event.get("id", "").encode(), value=value, force=True)
-
-
 async def settle(delivery: Delivery, error: BaseException) -> None:
     """After a failed attempt: schedule the next one, or give up to a dead-letter topic."""
     failure = classify(error)
@@ -169,28 +156,20 @@ async def dead_letter(delivery: Delivery, failure: DeliveryError, exhausted: str
                                     headers={k: v.encode() for k, v in headers.items()}, force=True)
 
 
-async def attempt_all(deliveries: list[Delivery], out=None) -> None:
-    """One attempt each; failures are settled (retry topic or dead letters). With ``out`` (a batch
-    stage's Outbox) the attempts join the stage's producer batches and are settled when the
-    outbox is flushed; without it they are sent and awaited here."""
-    if out is not None:
-        for delivery in deliveries:
-            try:
-                value = render(delivery)
-                await out.send(topics.target_topic(delivery.target["Arn"]), delivery.event.get("id", "").encode(),
-                               value, on_failure=functools.partial(settle, delivery))
-            except Exception as error:
-                await settle(delivery, error)
-        return
-    started = []
+async def attempt_all(deliveries: list[Delivery], out: Outbox) -> None:
+    """One attempt each, appended to ``out`` (a batch stage's Outbox): acknowledged when the
+    outbox is flushed; a failed attempt is settled (retry topic or dead letters) then."""
     for delivery in deliveries:
         try:
-            started.append((delivery, await send(delivery)))
+            value = render(delivery)
+            await out.send(topics.target_topic(delivery.target["Arn"]), delivery.event.get("id", "").encode(),
+                           value, on_failure=functools.partial(settle, delivery))
         except Exception as error:
             await settle(delivery, error)
-    if not started:
-        return
-    results = await asyncio.gather(*(future for _, future in started), return_exceptions=True)
-    for (delivery, _), result in zip(started, results):
-        if isinstance(result, BaseException):
-            await settle(delivery, result)
+
+
+async def deliver_now(deliveries: list[Delivery]) -> None:
+    """Attempts outside a batch stage (retries, scheduled events), acknowledged or settled here."""
+    out = Outbox(kafka_producer())
+    await attempt_all(deliveries, out)
+    await out.flushed()

@@ -37,7 +37,7 @@ from pipeline.worker.batch_stage import BatchStage, Outbox
 from pipeline.worker.channels import kafka_producer, producing_channel, role_channel, track_topic
 from pipeline.worker.deadletter import send_dead_letter, send_dead_letter_raw, send_record_dead_letter
 from pipeline.worker.definitions import store, wait_until_loaded
-from pipeline.worker.deliveries import Delivery, attempt_all
+from pipeline.worker.deliveries import Delivery, attempt_all, deliver_now
 from pipeline.worker.event_rules import EventRuleRuntime, rule_arn
 from pipeline.worker.settings import account_id, region
 
@@ -48,7 +48,6 @@ bus_codec = codec_for("event-bus")
 _default_bus = topics.topic_name("event-bus")
 
 CUSTOM_BUSES = [b.strip() for b in os.environ.get("PIPELINE_EVENT_BUSES", "").split(",") if b.strip()]
-bus_topic_names = [topics.bus_topic(b) for b in ["default", *CUSTOM_BUSES]]
 
 
 @app.task
@@ -164,7 +163,7 @@ async def retry_target_deliveries(stream):
         if wait_s > 0:
             await app.sleep(wait_s)  # holds only this retry partition, never a bus
         delivery.attempt += 1
-        await attempt_all([delivery])  # a failure is settled again: the next retry or a dead letter
+        await deliver_now([delivery])  # a failure is settled again: the next retry or a dead letter
 
 
 _last_tick: dict[str, datetime] = {}
@@ -207,7 +206,7 @@ async def fire_scheduled_rules() -> None:
                                 event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{arn}@{tick.isoformat()}")))
         log.info("scheduled rule %s fired for %s", name, event["time"])
         # a scheduled event goes straight to its own rule's targets, as in EventBridge
-        await attempt_all([Delivery(event=event, bus=bus, rule=rule, target=target,
+        await deliver_now([Delivery(event=event, bus=bus, rule=rule, target=target,
                                     source=(topics.bus_topic(bus), -1, -1),
                                     first_attempt_ms=int(time.time() * 1000))
                            for target in runtime.targets.get(name, ())])
