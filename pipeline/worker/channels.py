@@ -44,7 +44,7 @@ async def track_topic(name: str) -> None:
     if name in _tracked:
         return
     try:
-        client = app.producer._ensure_producer().client
+        client = kafka_producer().client
     except Exception:  # not the aiokafka driver, or not started: nothing to work around
         client = None
     if client is not None:
