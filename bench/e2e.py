@@ -422,8 +422,9 @@ def run_workers(env: dict[str, str], count: int, records: int, workdir: Path, br
                 raise RuntimeError(f"worker exited:\n{dead.log_path.read_text()[-3000:]}")
             s = observer.sample()
             samples.append(s)
-            out = s["end"][sources[2]] + s["end"][sources[3]]
-            if t_start is None and out > initial["end"][sources[2]] + initial["end"][sources[3]]:
+            written = sources[1:] + outputs[:1]  # any stage's first output: the clock starts
+            out = sum(s["end"][t] for t in written)
+            if t_start is None and out > sum(initial["end"][t] for t in written):
                 t_start = s["t"] - 0.25  # outputs appear within one sample of the first batch
                 if profile_s and profiler is None:
                     profiler = start_profiler(workers[0].process.pid, profile_s, workdir)

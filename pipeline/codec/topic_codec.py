@@ -81,7 +81,7 @@ class TopicCodec:
         now_ms = int(time.time() * 1000) if record_time_ms is None else record_time_ms
         try:
             value = self._adapter.from_json(obj, now_ms)
-            self._binary.write(self._adapter.to_avro(value))  # the schema is the validator
+            self._adapter.validate(value, self._binary.write)
         except DecodeError:
             raise
         except PipelineError as error:

@@ -75,15 +75,25 @@ class MetricFilterSet:
 
     # -- per event ------------------------------------------------------------------------
 
-    def matches_for(self, log_event: Mapping[str, Any]) -> list[tuple[MetricFilter, Match]]:
-        """(filter, match) for every filter the event's message matches."""
+    @property
+    def has_default_values(self) -> bool:
+        """Whether some filter reports a defaultValue (which needs the per-minute event count)."""
+        return any(f.transformation.default_value is not None for f in self._filters)
+
+    def matches_for(self, log_event: Mapping[str, Any], document: Any = None
+                    ) -> list[tuple[MetricFilter, Match]]:
+        """(filter, match) for every filter the event's message matches.
+
+        :param document: the message's JSON object if the caller decoded it already (CloudTrail
+            delivery has the record it serialised): equal to decoding the message, parsed once less
+        """
         group = log_event.get("logGroupName")
         if group is not None and group != self.log_group_name:
             return []
         message = log_event.get("message")
         if not isinstance(message, str):
             return []
-        view = LogMessage(message)
+        view = LogMessage(message, document)
         out = []
         for metric_filter in self._filters:
             match = metric_filter.pattern.match(view)
@@ -95,7 +105,7 @@ class MetricFilterSet:
         """MetricDatum dicts for one log event (Timestamp = the event's timestamp, ms)."""
         return self.evaluate(log_event)[0]
 
-    def evaluate(self, log_event: Mapping[str, Any]
+    def evaluate(self, log_event: Mapping[str, Any], document: Any = None
                  ) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
         """(data, names of the filters that matched) for one log event.
 
@@ -105,7 +115,7 @@ class MetricFilterSet:
         timestamp_ms = int(log_event.get("timestamp", 0))
         data = []
         matched = []
-        for metric_filter, match in self.matches_for(log_event):
+        for metric_filter, match in self.matches_for(log_event, document):
             matched.append(metric_filter.filter_name)
             datum = metric_filter.transformation.datum(match, timestamp_ms)
             if datum is not None:

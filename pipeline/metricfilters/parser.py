@@ -33,9 +33,11 @@ class LogMessage:
 
     __slots__ = ("text", "_json", "_fields")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, document: Any = None):
+        """:param document: the message's decoded JSON object when the caller already has it
+            (it must equal what decoding ``text`` gives); None: decoded on first use."""
         self.text = text
-        self._json: Any = None
+        self._json: Any = document
         self._fields: list[str] | None = None
 
     @property

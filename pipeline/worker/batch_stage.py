@@ -61,6 +61,7 @@ class Outbox:
         self._round_robin = 0
 
     async def send(self, topic: str, key: bytes | None, value: bytes | None, *,
+                   headers: list[tuple[str, bytes]] | None = None,
                    on_failure: Callable[[BaseException], Awaitable[None]] | None = None) -> None:
         partitions = self._partitions.get(topic) or await self._learn(topic)
         if key is None:
@@ -71,10 +72,10 @@ class Outbox:
         slot = self._open.get((topic, partition))
         if slot is None:
             slot = self._open[(topic, partition)] = (self._producer.create_batch(), [])
-        if slot[0].append(timestamp=None, key=key, value=value) is None:  # full: ship it, start another
+        if slot[0].append(timestamp=None, key=key, value=value, headers=headers) is None:  # full: ship it
             await self._ship(topic, partition)
             slot = self._open[(topic, partition)] = (self._producer.create_batch(), [])
-            if slot[0].append(timestamp=None, key=key, value=value) is None:
+            if slot[0].append(timestamp=None, key=key, value=value, headers=headers) is None:
                 raise ValueError(f"a record of {len(value or b'')} bytes does not fit a producer batch")
         slot[1].append(on_failure)
 

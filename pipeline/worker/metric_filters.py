@@ -34,10 +34,18 @@ class MetricFilterRuntime:
         self.sets[group] = filter_set
         self._located[name] = (group, body["filterName"])
 
-    def evaluate(self, log_event: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
-        """(metric data, names of the filters that matched) for one log event."""
+    def evaluate(self, log_event: dict[str, Any], document: Any = None
+                 ) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+        """(metric data, names of the filters that matched) for one log event (``document``:
+        its message's JSON object, if the caller has it)."""
         filter_set = self.sets.get(log_event["logGroupName"])
-        return ([], ()) if filter_set is None else filter_set.evaluate(log_event)
+        return ([], ()) if filter_set is None else filter_set.evaluate(log_event, document)
+
+    def counts_minutes(self, log_group: str) -> bool:
+        """Whether a filter of the group has a defaultValue: then every event of the group must
+        pass one DefaultValueClock (the log-events stage's, keyed by group)."""
+        filter_set = self.sets.get(log_group)
+        return filter_set is not None and filter_set.has_default_values
 
 
 class DefaultValueClock:

@@ -3,7 +3,9 @@ expected CISBenchmark metric data out (counts per metric from tests/metricfilter
 expected matrix), and nothing more.
 
 Path: cloudtrail topic -> deliver_cloudtrail (log group aws-cloudtrail-logs, stream
-<account>_CloudTrail_<region>) -> log-events topic -> apply_metric_filters -> metric-data topic.
+<account>_CloudTrail_<region>): the log event to the log-events topic, marked as filtered, and
+the pack applied there -> metric-data topic. With a defaultValue filter on the trail's group the
+log-events stage applies the filters instead (one per-minute count per group).
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ def test_cloudtrail_samples_through_the_cis_pack_give_the_expected_metric_data(p
     assert len(log_events) == delivered
     assert {e["value"]["logGroupName"] for e in log_events} == {"aws-cloudtrail-logs"}
     assert all("_CloudTrail_" in e["value"]["logStreamName"] for e in log_events)
+    # the CloudTrail stage applied the pack (no defaultValue): the log-events stage passes them by
+    assert all(e["headers"] == {"pipeline-metric-filters": "applied"} for e in log_events)
 
     dead = read_records("dead-letters", count=len(refused) + 2, timeout_s=10)
     assert len(dead) == len(refused) + 1, (refused, dead)
@@ -102,3 +106,39 @@ def test_cloudtrail_samples_through_the_cis_pack_give_the_expected_metric_data(p
     again = read_metric_samples(count=total + 1, timeout_s=5)
     assert len(again) == total
     assert worker.process.poll() is None
+
+
+DEFAULT_VALUE_FILTER = {"PutMetricFilter": {
+    "logGroupName": "aws-cloudtrail-logs", "filterName": "user-created",
+    "filterPattern": '{ $.eventName = "CreateUser" }',
+    "metricTransformations": [{"metricName": "UserCreated", "metricNamespace": "Trail",
+                               "metricValue": "1", "defaultValue": 0}]}}
+
+
+def test_a_default_value_filter_on_the_trail_group_counts_each_minute_once(pipeline_env, start_worker, tmp_path):
+    """The log-events stage applies the group's filters (it keeps the per-minute count): one
+    datum per match, a 0 for a minute with events but no match, nothing twice."""
+    definitions = tmp_path / "default.json"
+    definitions.write_text(json.dumps([DEFAULT_VALUE_FILTER]))
+    applied = cli("apply", str(definitions), env=pipeline_env)
+    assert applied.returncode == 0, applied.stderr
+    start_worker()
+
+    create_user = next(r for r in RECORDS if r["eventName"] == "CreateUser")
+    other = next(r for r in RECORDS if r["eventName"] != "CreateUser")
+    minute_ms = 1_700_000_040_000  # a minute boundary
+    stamped = [(create_user, minute_ms + 5_000), (other, minute_ms + 65_000), (other, minute_ms + 185_000)]
+    with Producer() as producer:
+        for record, at_ms in stamped:
+            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at_ms / 1000))
+            producer.send("cloudtrail", dict(record, eventTime=at))
+
+    data = read_metric_samples(count=2, timeout_s=60, predicate=lambda d: d["value"]["MetricName"] == "UserCreated")
+    assert sorted((d["value"]["Timestamp"], d["value"]["Value"]) for d in data) == [
+        (minute_ms + 5_000, 1.0), (minute_ms + 60_000, 0.0)]
+    log_events = read_records("log-events", count=3, timeout_s=10)
+    assert len(log_events) == 3 and all(e["headers"] == {} for e in log_events)
+    time.sleep(3)  # no second copy of either
+    again = read_metric_samples(count=3, timeout_s=5, predicate=lambda d: d["value"]["MetricName"] == "UserCreated"
+                                and d["value"]["Timestamp"] <= minute_ms + 60_000)
+    assert len(again) == 2

@@ -105,20 +105,20 @@ def test_non_retriable_failure_without_dead_letter_config_goes_to_the_pipeline_d
 
 
 def test_a_refused_archive_write_is_dead_lettered(monkeypatch):
-    from pipeline.worker.agents import eventbus
+    from pipeline.worker import bus_routing
 
     letters = []
 
     async def send_dead_letter_raw(**fields):
         letters.append(fields)
 
-    monkeypatch.setattr(eventbus, "send_dead_letter_raw", send_dead_letter_raw)
+    monkeypatch.setattr(bus_routing, "send_dead_letter_raw", send_dead_letter_raw)
 
     async def run():
         ok, refused = asyncio.get_running_loop().create_future(), asyncio.get_running_loop().create_future()
         ok.set_result(None)
         refused.set_exception(RuntimeError("refused"))
-        await eventbus.settle_archived([(ok, "a", b"v1", ("bus", 0, 1)), (refused, "b", b"v2", ("bus", 1, 5))])
+        await bus_routing.settle_archived([(ok, "a", b"v1", ("bus", 0, 1)), (refused, "b", b"v2", ("bus", 1, 5))])
 
     asyncio.run(run())
     assert [(l["stage"], l["value"], l["offset"]) for l in letters] == [("archive b", b"v2", 5)]

@@ -3,6 +3,17 @@
 Each record becomes a log event (so metric filters such as the CIS pack see it) and, like
 EventBridge does for CloudTrail, an "AWS API Call via CloudTrail" event (console sign-ins as
 "AWS Console Sign In via CloudTrail"). A file-shaped payload ``{"Records": [...]}`` is split.
+
+Each record is decoded once and handled here to the end (no round trip through two topics):
+
+* the log event is written to ``log-events`` (the log group's store); when no filter of the
+  trail's group has a defaultValue, the group's filters are applied here on the decoded record
+  and the log event carries the ``pipeline-metric-filters: applied`` header, so the log-events
+  stage passes it by. A group with a defaultValue filter needs its per-minute event count in one
+  place (the log-events stage, keyed by group), so its log events go there unmarked.
+* the bus event is routed against the default bus's rules, archived and delivered here
+  (pipeline.worker.bus_routing), as the bus stage would; it is not written to the bus topic,
+  which carries the events put on a bus (PutEvents, Config, alarms, replays).
 """
 
 from __future__ import annotations
@@ -16,7 +27,10 @@ from pipeline.codec import DecodeError, codec_for
 from pipeline.eventbus import build_event
 from pipeline.metricfilters import cloudtrail_to_log_events
 from pipeline.worker.app import app
+from pipeline.worker.agents.logs import FILTERS_APPLIED, publish_data
+from pipeline.worker.agents.logs import runtime as filters
 from pipeline.worker.batch_stage import BatchStage, Outbox
+from pipeline.worker.bus_routing import Routing, rules_and_archives_loaded
 from pipeline.worker.channels import kafka_producer
 from pipeline.worker.deadletter import send_record_dead_letter
 from pipeline.worker.settings import account_id, cloudtrail_log_group, region
@@ -25,7 +39,6 @@ log = logging.getLogger(__name__)
 
 trail_codec = codec_for("cloudtrail")
 log_codec = codec_for("log-events")
-bus_codec = codec_for("event-bus")
 
 
 def detail_type(record: dict) -> str:
@@ -55,23 +68,41 @@ def records_of(value: bytes | None, record_time_ms: int) -> list[dict]:
 
 
 async def deliver_cloudtrail(records, out: Outbox) -> None:
-    """One batch of the cloudtrail topic: log events to the trail's log group, events to the bus."""
+    """One batch of the cloudtrail topic: log events to the trail's log group (filters applied
+    here when the group allows it), events routed on the default bus."""
     log_topic = topics.topic_name("log-events")
-    bus_topic = topics.bus_topic("default")
     group = cloudtrail_log_group()
+    filter_here = not filters.counts_minutes(group)
+    headers = FILTERS_APPLIED if filter_here else None
+    data: list[dict] = []
+    routing = Routing()
     for record in records:
+        source = (record.topic, record.partition, record.offset)
         try:
             trail_records = records_of(record.value, record.timestamp)
-            log_events = [e for r in trail_records for e in cloudtrail_to_log_events(r, group)]
+            log_events = [cloudtrail_to_log_events(r, group)[0] for r in trail_records]
             bus_events = [bus_event(r) for r in trail_records]
         except Exception as error:  # DecodeError, or a record CloudTrail would not write
             out.track(await send_record_dead_letter(record, "decode", error))
             continue
+        stage = "metric-filter"
+        try:
+            record_data = [datum for log_event, trail_record in zip(log_events, trail_records) if filter_here
+                           for datum in filters.evaluate(log_event, trail_record)[0]]
+            stage = "event-pattern"
+            for envelope in bus_events:
+                await routing.add("default", envelope, source)
+        except Exception as error:  # an engine bug on one record must not stop the stream
+            log.exception("%s failed on %s[%s]@%s", stage, *source)
+            out.track(await send_record_dead_letter(record, stage, error))
+            continue
+        data.extend(record_data)
         for log_event in log_events:
-            await out.send(log_topic, log_event["logGroupName"].encode(), log_codec.encode(log_event))
-        for envelope in bus_events:
-            await out.send(bus_topic, envelope["id"].encode(), bus_codec.encode(envelope))
+            await out.send(log_topic, group.encode(), log_codec.encode(log_event), headers=headers)
+    await publish_data(out, data)
+    await routing.finish(out)
 
 
 cloudtrail_stage = app.service(BatchStage(
-    "cloudtrail", lambda: [topics.topic_name("cloudtrail")], deliver_cloudtrail, producer=kafka_producer))
+    "cloudtrail", lambda: [topics.topic_name("cloudtrail")], deliver_cloudtrail, producer=kafka_producer,
+    ready=rules_and_archives_loaded))

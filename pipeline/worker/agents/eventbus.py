@@ -17,7 +17,6 @@ schedule minute lasts for ``rate(...)`` rules: with 2, ``rate(1 minute)`` fires 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
@@ -30,21 +29,18 @@ from datetime import datetime, timezone
 from pipeline import topics
 from pipeline.codec import DecodeError, codec_for
 from pipeline.eventbus import Rate, parse_schedule, scheduled_event
-from pipeline.cli.events import REPLAY_FILTER_HEADER, archive_topic
-from pipeline.worker.agents import archives as archive_agent
+from pipeline.cli.events import REPLAY_FILTER_HEADER
 from pipeline.worker.app import app
 from pipeline.worker.batch_stage import BatchStage, Outbox
-from pipeline.worker.channels import kafka_producer, producing_channel, role_channel, track_topic
-from pipeline.worker.deadletter import send_dead_letter, send_dead_letter_raw, send_record_dead_letter
-from pipeline.worker.definitions import store, wait_until_loaded
-from pipeline.worker.deliveries import Delivery, attempt_all, deliver_now
-from pipeline.worker.event_rules import EventRuleRuntime, rule_arn
+from pipeline.worker.channels import kafka_producer, role_channel, track_topic
+from pipeline.worker.deadletter import send_dead_letter, send_record_dead_letter
+from pipeline.worker.bus_routing import Routing, bus_codec, rules_and_archives_loaded, runtime
+from pipeline.worker.deliveries import Delivery, deliver_now
+from pipeline.worker.event_rules import rule_arn
 from pipeline.worker.settings import account_id, region
 
 log = logging.getLogger(__name__)
 
-runtime = EventRuleRuntime(store)
-bus_codec = codec_for("event-bus")
 _default_bus = topics.topic_name("event-bus")
 
 CUSTOM_BUSES = [b.strip() for b in os.environ.get("PIPELINE_EVENT_BUSES", "").split(",") if b.strip()]
@@ -79,63 +75,22 @@ def replay_filter(message, bus_event: dict) -> set[str] | None:
     return None if not raw else set(json.loads(raw))
 
 
-async def archive(bus: str, bus_event: dict, source: tuple[str, int, int]) -> list:
-    """Write the event to every archive of its bus that keeps it; (future, name, value, source)
-    for each write, to await with :func:`settle_archived`."""
-    names = archive_agent.archives.matching(bus, bus_event)
-    if not names:
-        return []
-    value = bus_codec.encode(bus_event)
-    writes = []
-    for name in names:
-        topic = await producing_channel(archive_topic(name))
-        writes.append((await topic.send(key=bus_event["id"].encode(), value=value, force=True), name, value, source))
-    return writes
-
-
-async def settle_archived(writes: list) -> None:
-    """Wait for the archive writes of a batch; one the broker refused goes to the dead letters."""
-    results = await asyncio.gather(*(future for future, *_ in writes), return_exceptions=True)
-    for (_, name, value, (topic, partition, offset)), result in zip(writes, results):
-        if isinstance(result, BaseException):
-            await send_dead_letter_raw(value=value, key=None, topic=topic, partition=partition, offset=offset,
-                                       stage=f"archive {name}", error=result)
-
-
 async def route_bus_events(records, out: Outbox) -> None:
     """One batch of bus records: match each event, archive it, then deliver to the targets."""
-    deliveries = []
-    archived = []
+    routing = Routing()
     for record in records:
         try:
             bus_event = bus_codec.decode(record.value, record_time_ms=record.timestamp)
         except DecodeError as error:
             out.track(await send_record_dead_letter(record, "decode", error))
             continue
-        bus = bus_of(record.topic)
-        source = (record.topic, record.partition, record.offset)
         try:
-            matched = runtime.deliveries(bus, bus_event)
-            allowed = replay_filter(record, bus_event)
-            if allowed is not None:
-                matched = [(rule, target) for rule, target in matched if rule_arn(bus, rule) in allowed]
-            archived.extend(await archive(bus, bus_event, source))
+            await routing.add(bus_of(record.topic), bus_event, (record.topic, record.partition, record.offset),
+                              replay_filter(record, bus_event))
         except Exception as error:
             log.exception("rule matching failed on %s[%s]@%s", record.topic, record.partition, record.offset)
             out.track(await send_record_dead_letter(record, "event-pattern", error))
-            continue
-        now_ms = int(time.time() * 1000)
-        deliveries.extend(Delivery(event=bus_event, bus=bus, rule=rule, target=target, source=source,
-                                   first_attempt_ms=now_ms)
-                          for rule, target in matched)
-    await attempt_all(deliveries, out)  # acknowledged (or settled) with the batch, before its commit
-    if archived:  # on the archive before the batch's offsets can be committed
-        await settle_archived(archived)
-
-
-async def _bus_ready() -> None:
-    await wait_until_loaded()
-    await archive_agent.wait_until_loaded()
+    await routing.finish(out)
 
 
 def bus_topic_pattern() -> str:
@@ -146,7 +101,7 @@ def bus_topic_pattern() -> str:
 BUS_DISCOVERY_MS = int(os.environ.get("PIPELINE_BUS_DISCOVERY_MS", "5000"))
 bus_stage = app.service(BatchStage("event-bus", None, route_bus_events, pattern=bus_topic_pattern,
                                    metadata_max_age_ms=BUS_DISCOVERY_MS, producer=kafka_producer,
-                                   ready=_bus_ready, max_records=1000))
+                                   ready=rules_and_archives_loaded, max_records=1000))
 
 
 @app.agent(role_channel("target-retries"))

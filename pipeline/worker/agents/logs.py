@@ -1,7 +1,9 @@
 """Log events -> metric data: decode and validate, apply the log group's metric filters.
 
 A batch stage (pipeline.worker.batch_stage): a record that cannot be decoded or processed goes to
-the dead-letter topic with the reason, and the stage carries on with the next one.
+the dead-letter topic with the reason, and the stage carries on with the next one. A log event
+whose filters were applied where it was written (the ``pipeline-metric-filters: applied`` header,
+see pipeline.worker.agents.cloudtrail) is passed by undecoded.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ clocks: dict[int, DefaultValueClock] = {}  # per source partition: event time is
 IDLE_CHECK_S = 10.0
 
 log_codec = codec_for("log-events")
+FILTERS_APPLIED = [("pipeline-metric-filters", b"applied")]
 metric_codec = codec_for("metric-data")
 
 
@@ -38,11 +41,17 @@ async def publish_data(out: Outbox, data) -> None:
         await out.send(metric_topic, key_for("metric-data", datum), metric_codec.encode(datum))
 
 
+def filters_applied(headers) -> bool:
+    return any(key == "pipeline-metric-filters" and value == b"applied" for key, value in headers)
+
+
 async def apply_metric_filters(records, out: Outbox) -> None:
     now = time.time()
     data = []
     touched: set[int] = set()
     for record in records:
+        if record.headers and filters_applied(record.headers):
+            continue
         try:
             log_event = log_codec.decode(record.value, record_time_ms=record.timestamp)
         except DecodeError as error:
