@@ -123,9 +123,9 @@ class CloudTrailAdapter(Adapter):
         value: Record = {k: record[k] for k in _CLOUDTRAIL_TYPED if record.get(k) is not None}
         for name in _CLOUDTRAIL_JSON:
             if record.get(name) is not None:
-                value[name] = json.loads(record[name])
+                value[name] = jsontext.loads(record[name])
         if record.get("extra"):
-            value.update(json.loads(record["extra"]))
+            value.update(jsontext.loads(record["extra"]))
         return value
 
     def from_json(self, obj: Any, record_time_ms: int) -> Record:

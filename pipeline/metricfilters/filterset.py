@@ -10,6 +10,7 @@ from typing import Any, Iterator, Mapping
 
 from .definitions import MetricFilter, metric_filter_from_body
 from .errors import MetricFilterError, MetricFilterLimitError
+from .json_selector import MISSING, text_at
 from .parser import LogMessage, Match
 from .transform import should_emit_default
 
@@ -19,12 +20,51 @@ MAX_FILTERS_PER_LOG_GROUP = 100  # not adjustable (AWS quota)
 MAX_REGEX_FILTERS_PER_LOG_GROUP = 5  # AWS counts metric + subscription filters; we see metric ones
 
 
+class _Candidates:
+    """Which filters an event can match, by one look-up per selector: a JSON pattern that needs
+    its document to hold one of some texts at a selector (``$.eventName = A || ... = B``, the
+    CIS pack's shape) is only tried on documents holding one of them there."""
+
+    def __init__(self, filters: tuple[MetricFilter, ...]) -> None:
+        self.always: list[int] = []
+        gates: dict[str, tuple[Any, dict[str, list[int]]]] = {}
+        for index, metric_filter in enumerate(filters):
+            required = metric_filter.pattern.required_literals
+            if required is None:
+                self.always.append(index)
+                continue
+            selector, texts = required
+            table = gates.setdefault(selector.text, (selector, {}))[1]
+            for text in texts:
+                table.setdefault(text, []).append(index)
+        self.gates = list(gates.values())
+
+    def of(self, view: LogMessage) -> list[int] | None:
+        """Indexes of the filters to try, in order (None: all of them)."""
+        if not self.gates:
+            return None
+        doc = view.json
+        if doc is MISSING:  # gated filters are JSON ones: they cannot match
+            return self.always
+        picked = list(self.always)
+        for selector, table in self.gates:
+            text = text_at(selector, doc)
+            if text is not None:
+                found = table.get(text)
+                if found:
+                    picked.extend(found)
+        if len(picked) != len(self.always):
+            picked.sort()
+        return picked
+
+
 class MetricFilterSet:
     """Metric filters of ``log_group_name``, by filter name."""
 
     def __init__(self, log_group_name: str):
         self.log_group_name = log_group_name
         self._filters: tuple[MetricFilter, ...] = ()
+        self._candidates: _Candidates | None = None  # built on first use after a change
 
     def __len__(self) -> int:
         return len(self._filters)
@@ -63,14 +103,14 @@ class MetricFilterSet:
         if len(kept) != len(self._filters):
             candidate = tuple(metric_filter if f.filter_name == metric_filter.filter_name else f
                               for f in self._filters)
-        self._filters = candidate
+        self._filters, self._candidates = candidate, None
         return metric_filter
 
     def remove(self, filter_name: str) -> bool:
         """Delete by filter name; returns whether it existed."""
         kept = tuple(f for f in self._filters if f.filter_name != filter_name)
         existed = len(kept) != len(self._filters)
-        self._filters = kept
+        self._filters, self._candidates = kept, None
         return existed
 
     # -- per event ------------------------------------------------------------------------
@@ -94,8 +134,13 @@ class MetricFilterSet:
         if not isinstance(message, str):
             return []
         view = LogMessage(message, document)
+        filters = self._filters
+        candidates = self._candidates
+        if candidates is None:
+            candidates = self._candidates = _Candidates(filters)
+        indexes = candidates.of(view)
         out = []
-        for metric_filter in self._filters:
+        for metric_filter in filters if indexes is None else [filters[i] for i in indexes]:
             match = metric_filter.pattern.match(view)
             if match is not None:
                 out.append((metric_filter, match))

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from .delimited import DelimitedPattern, parse_delimited_pattern
 from .errors import FilterPatternError
-from .json_selector import (MISSING, Selector, decode_json_object, parse_json_pattern,
+from .json_selector import (MISSING, Selector, decode_json_object, parse_json_pattern, required_literals,
                             parse_selector)
 from .lexer import NUMBER_RE, Scanner
 from .regex import compile_regex
@@ -157,6 +157,12 @@ class FilterPattern:
     def field_names(self) -> tuple[str, ...]:
         """Named fields of a space-delimited pattern (what ``$name`` may refer to)."""
         return self._matcher.names if self.form == DELIMITED else ()
+
+    @property
+    def required_literals(self):
+        """For a JSON pattern, (selector, texts) one of which its document must hold there, or
+        None (json_selector.required_literals)."""
+        return required_literals(self._matcher) if self.form == JSON else None
 
     @property
     def matches_everything(self) -> bool:
