@@ -7,6 +7,7 @@ normalised here too: field aliases, timestamps in ISO 8601 or seconds, missing d
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Callable
 
@@ -94,6 +95,7 @@ _CLOUDTRAIL_JSON = ("userIdentity", "requestParameters", "responseElements", "ad
 _PYTHON_TYPES = {"null": type(None), "string": str, "boolean": bool}
 
 
+@functools.lru_cache(maxsize=None)
 def _typed_field_checks(schema: str, names: tuple[str, ...]) -> list[tuple[str, tuple[type, ...], str]]:
     """(field, Python types it takes, Avro type text) for fields of string/boolean/null unions."""
     from pipeline.codec.schemas import schema_json
@@ -108,7 +110,6 @@ def _typed_field_checks(schema: str, names: tuple[str, ...]) -> list[tuple[str, 
 
 
 class CloudTrailAdapter(Adapter):
-    _checks: list | None = None
     def to_avro(self, value: Record) -> Record:
         record: Record = {name: value.get(name) for name in _CLOUDTRAIL_TYPED}
         for name in ("eventVersion", "awsRegion"):
@@ -138,10 +139,7 @@ class CloudTrailAdapter(Adapter):
     def validate(self, value: Record, write: Callable[[Record], bytes]) -> None:
         """What writing the record would refuse, without writing it (a fifth of a CloudTrail
         record's cost): the typed fields' types. The JSON fields take any parsed JSON value."""
-        checks = CloudTrailAdapter._checks
-        if checks is None:
-            checks = CloudTrailAdapter._checks = _typed_field_checks("cloudtrail_record", _CLOUDTRAIL_TYPED)
-        for name, types, avro_type in checks:
+        for name, types, avro_type in _typed_field_checks("cloudtrail_record", _CLOUDTRAIL_TYPED):
             field = value.get(name)
             if name in ("eventVersion", "awsRegion") and not field:
                 continue  # to_avro writes "" for a missing or empty one

@@ -87,8 +87,10 @@ async def deliver_cloudtrail(records, out: Outbox) -> None:
             continue
         stage = "metric-filter"
         try:
-            record_data = [datum for log_event, trail_record in zip(log_events, trail_records) if filter_here
-                           for datum in filters.evaluate(log_event, trail_record)[0]]
+            record_data = []
+            if filter_here:
+                for log_event, trail_record in zip(log_events, trail_records):
+                    record_data.extend(filters.evaluate(log_event, trail_record)[0])
             stage = "event-pattern"
             for envelope in bus_events:
                 await routing.add("default", envelope, source)
