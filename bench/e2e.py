@@ -421,6 +421,7 @@ def run_workers(env: dict[str, str], count: int, records: int, workdir: Path, br
                 dead = next(w for w in workers if not w.alive())
                 raise RuntimeError(f"worker exited:\n{dead.log_path.read_text()[-3000:]}")
             s = observer.sample()
+            s["worker_cpu_s"] = sum(cpu_seconds(w.process.pid) for w in workers)
             samples.append(s)
             written = sources[1:] + outputs[:1]  # any stage's first output: the clock starts
             out = sum(s["end"][t] for t in written)
@@ -454,6 +455,12 @@ def run_workers(env: dict[str, str], count: int, records: int, workdir: Path, br
                                      for t in sources},
         }
         result["cpu_us_per_record"] = round(sum(result["worker_cpu_s"]) * 1e6 / records)
+        # how busy the workers were while records flowed (1.0 = one core all the time): below
+        # ~0.9 per worker, waits (acks, commits, fetches) limit the rate, not the CPU
+        running = [x for x in samples if t_start - 0.5 <= x["t"] <= t_end]
+        if len(running) > 1:
+            result["busy_cores"] = round((running[-1]["worker_cpu_s"] - running[0]["worker_cpu_s"])
+                                         / (running[-1]["t"] - running[0]["t"]), 2)
         if profiler is not None:
             profile = finish_profiler(profiler)
             result["profile"] = profile
@@ -685,14 +692,14 @@ def print_table(result: dict) -> None:
         ("input published", f"{result['publish']['records']:,} records, {result['publish']['records_per_s']:,}/s"),
         ("floor (aiokafka consume+produce)", f"{f['records_per_s']:,} rec/s  ({f['cpu_us_per_record']} us CPU/rec)"),
         ("one worker", f"{one['records_per_s']:,} rec/s  ({one['cpu_us_per_record']} us CPU/rec, "
-                       f"startup {one['startup_s']} s)"),
+                       f"startup {one['startup_s']} s, busy {one.get('busy_cores', '?')} cores)"),
         ("ratio worker / floor", f"{result['ratio_worker_floor']:.3f}  (target >= 0.5); by CPU per record "
                                  f"{result.get('cpu_ratio_floor_worker', 0):.3f}"),
         ("peak RSS one worker", f"{one['peak_rss_mb'][0]:.0f} MB"),
     ]
     if two:
         rows += [("two workers", f"{two['records_per_s']:,} rec/s  (RSS {two['peak_rss_mb']} MB, "
-                                 f"CPU s {two['worker_cpu_s']})"),
+                                 f"CPU s {two['worker_cpu_s']}, busy {two.get('busy_cores', '?')} cores)"),
                  ("ratio two / one", f"{result['ratio_two_one']:.2f}")]
     if lat:
         rows += [("latency input -> metric datum",

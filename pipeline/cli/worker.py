@@ -31,8 +31,11 @@ def run_worker(args) -> int:
 
         ensure_topics()
     from pipeline.worker.app import app
+    from pipeline.worker.collector import tune_collector
 
     import os
+
+    tune_collector()
 
     web_port = os.environ.get("PIPELINE_WEB_PORT")
     # Faust's worker command starts its web server unless told not to, whatever the app says

@@ -1,6 +1,7 @@
 """The faust.App and nothing else; agents are found by autodiscovery.
 
-Run with ``pipeline worker`` or ``faust -A pipeline.worker.app worker -l info``.
+Run with ``pipeline worker`` (which also sets the garbage collector, pipeline.worker.collector)
+or ``faust -A pipeline.worker.app worker -l info``.
 """
 
 import faust

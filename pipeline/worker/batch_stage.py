@@ -8,14 +8,17 @@ stage is a :class:`BatchStage`:
 * its own consumer group ``<app id>-<stage>``: workers split its partitions as they split an
   agent's, and a stopped worker's partitions move to the others;
 * records handled a batch at a time (``getmany``), outputs sent through the app's producer;
-* offsets committed only once every output of the batch is acknowledged (at least once);
+* offsets committed only once every output of the batch is acknowledged (at least once). One
+  batch is in flight: batch N+1 is handled while N's outputs travel, then N's acknowledgements
+  are awaited and N committed (the broker's round trip no longer idles the stage);
 * a rebalance waits for the batch in hand (revocation takes the batch lock, and a stopping
   worker finishes its batch and commits), so partitions that move between running workers are
   neither skipped nor repeated.
 
 Handlers deal with bad records themselves (dead letters); an exception out of a handler means
 the batch could not be delivered (a Kafka failure): the stage rewinds to the batch's first
-offsets and tries again after a pause, so nothing is committed that was not written.
+offsets and tries again after a pause, so nothing is committed that was not written. A batch in
+flight whose outputs fail rewinds the batch handled after it too (read again: at least once).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 
 RETRY_PAUSE_S = 1.0
 RESTART_PAUSE_S = 5.0
+YIELD_EVERY = 256  # outputs between two yields to the event loop (a batch holds it ~100 ms otherwise)
 
 
 def stage_group(stage: str) -> str:
@@ -59,6 +63,7 @@ class Outbox:
         self._tracked: list[Awaitable[Any]] = []
         self._partitions: dict[str, list[int]] = {}
         self._round_robin = 0
+        self._sent = 0
 
     async def send(self, topic: str, key: bytes | None, value: bytes | None, *,
                    headers: list[tuple[str, bytes]] | None = None,
@@ -78,6 +83,9 @@ class Outbox:
             if slot[0].append(timestamp=None, key=key, value=value, headers=headers) is None:
                 raise ValueError(f"a record of {len(value or b'')} bytes does not fit a producer batch")
         slot[1].append(on_failure)
+        self._sent += 1
+        if self._sent % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # let the loop run: acks, fetches, Faust agents (alarms)
 
     async def _learn(self, topic: str) -> list[int]:
         # an explicit add keeps the topic in the producer's metadata (see channels.track_topic)
@@ -86,8 +94,21 @@ class Outbox:
         self._partitions[topic] = partitions
         return partitions
 
+    async def seal(self) -> "Sealed":
+        """Ship every open producer batch and hand over what this batch wrote, to be awaited
+        with :meth:`Sealed.settled` while the outbox takes the next batch's records."""
+        for topic, partition in list(self._open):
+            await self._ship(topic, partition)
+        sealed = Sealed(self._shipped, self._tracked)
+        self._shipped, self._tracked = [], []
+        return sealed
+
+    async def flushed(self) -> None:
+        await (await self.seal()).settled()
+
     async def _ship(self, topic: str, partition: int) -> None:
         builder, handlers = self._open.pop((topic, partition))
+        builder.close()  # complete: the sender ships it now instead of lingering (producer_linger)
         future = await self._producer.send_batch(builder, topic, partition=partition)
         self._shipped.append((future, handlers))
 
@@ -100,25 +121,35 @@ class Outbox:
         self._shipped = []
         self._tracked = []
 
-    async def flushed(self) -> None:
-        for topic, partition in list(self._open):
-            await self._ship(topic, partition)
-        shipped, self._shipped = self._shipped, []
-        tracked, self._tracked = self._tracked, []
-        results = await asyncio.gather(*(future for future, _ in shipped), return_exceptions=True)
+
+class Sealed:
+    """The acknowledgements one batch waits for before its offsets are committed."""
+
+    def __init__(self, shipped: list[tuple[Awaitable[Any], list]], tracked: list[Awaitable[Any]]) -> None:
+        self._shipped = shipped
+        self._tracked = tracked
+
+    async def settled(self) -> None:
+        """Wait for every write; a failed record with ``on_failure`` settles itself, any other
+        failure is raised (the batch was not delivered)."""
+        results = await asyncio.gather(*(future for future, _ in self._shipped), return_exceptions=True)
         failure = None
-        for (_, handlers), result in zip(shipped, results):
+        for (_, handlers), result in zip(self._shipped, results):
             if isinstance(result, BaseException):
                 for handler in handlers:
                     if handler is None:
                         failure = failure or result
                     else:
                         await handler(result)
-        for result in await asyncio.gather(*tracked, return_exceptions=True):
+        for result in await asyncio.gather(*self._tracked, return_exceptions=True):
             if isinstance(result, BaseException):
                 failure = failure or result
         if failure is not None:
             raise failure
+
+    async def abandoned(self) -> None:
+        """Wait for the writes of a batch that will be read again (their failures do not matter)."""
+        await asyncio.gather(*(future for future, _ in self._shipped), *self._tracked, return_exceptions=True)
 
 
 @lru_cache(maxsize=16384)
@@ -155,6 +186,7 @@ class BatchStage(mode.Service):
         self.consumer = None
         self._agent_offsets: dict | None = None  # the app group's offsets, read once (upgrades)
         self._fresh: set = set()  # assigned partitions whose first records are not handled yet
+        self._in_flight: tuple[Sealed, dict] | None = None  # handled, not yet acknowledged and committed
 
     @property
     def label(self) -> str:  # mode's name for logs
@@ -193,7 +225,7 @@ class BatchStage(mode.Service):
         class WaitForBatch(ConsumerRebalanceListener):
             async def on_partitions_revoked(self, revoked) -> None:
                 async with stage._lock:  # the batch in hand is written and committed first
-                    pass
+                    await stage._settle_in_flight(consumer)
 
             async def on_partitions_assigned(self, assigned) -> None:
                 log.info("stage %s assigned %s", stage.stage, sorted((tp.topic, tp.partition) for tp in assigned))
@@ -221,6 +253,8 @@ class BatchStage(mode.Service):
                         batches = await self._skip_what_agents_did(consumer, batches)
                     if batches:
                         await self._deliver(consumer, batches, outbox)
+                    else:  # quiet: commit what is in flight now
+                        await self._settle_in_flight(consumer)
                 if self._between_batches is not None:
                     try:
                         await self._between_batches(outbox)
@@ -229,7 +263,11 @@ class BatchStage(mode.Service):
                         log.exception("stage %s: periodic step failed", self.stage)
                         outbox.discard()
         finally:
-            await consumer.stop()  # leaves the group: the partitions move at once
+            try:
+                async with self._lock:
+                    await self._settle_in_flight(consumer)
+            finally:
+                await consumer.stop()  # leaves the group: the partitions move at once
 
     async def _skip_what_agents_did(self, consumer, batches: dict) -> dict:
         """Before a newly assigned partition's first records are handled: if this stage's group
@@ -272,17 +310,56 @@ class BatchStage(mode.Service):
             return None
 
     async def _deliver(self, consumer, batches: dict, outbox: Outbox) -> None:
+        """Handle a batch and put it in flight; settle the batch that was in flight before."""
         records = [record for partition_records in batches.values() for record in partition_records]
         try:
             await self._handler(records, outbox)
-            await outbox.flushed()
-            await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batches.items()})
+            sealed = await outbox.seal()
         except Exception:
             log.exception("stage %s: batch of %d records not delivered; reading it again", self.stage, len(records))
             outbox.discard()
-            for tp, rs in batches.items():
-                try:
-                    consumer.seek(tp, rs[0].offset)
-                except Exception:  # no longer ours: its next owner starts from the last commit
-                    pass
+            earlier = await self._settle_in_flight(consumer)
+            self._rewind(consumer, batches, skip=earlier)
             await asyncio.sleep(RETRY_PAUSE_S)
+            return
+        previous, self._in_flight = self._in_flight, (sealed, batches)
+        if previous is None:
+            return
+        rewound = await self._settle(consumer, *previous)
+        if rewound:  # this batch was read after the failed one: it is read again too
+            self._in_flight = None
+            await sealed.abandoned()
+            self._rewind(consumer, batches, skip=rewound)
+            await asyncio.sleep(RETRY_PAUSE_S)
+
+    async def _settle_in_flight(self, consumer) -> set:
+        """Acknowledge and commit the batch in flight; the partitions rewound if it failed."""
+        if self._in_flight is None:
+            return set()
+        in_flight, self._in_flight = self._in_flight, None
+        return await self._settle(consumer, *in_flight)
+
+    async def _settle(self, consumer, sealed: Sealed, batches: dict) -> set:
+        try:
+            await sealed.settled()
+            await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batches.items()})
+            return set()
+        except Exception:
+            count = sum(len(rs) for rs in batches.values())
+            log.exception("stage %s: batch of %d records not delivered; reading it again", self.stage, count)
+            return self._rewind(consumer, batches)
+
+    @staticmethod
+    def _rewind(consumer, batches: dict, skip: set = frozenset()) -> set:
+        """Seek to the batch's first offsets, except partitions an earlier batch rewound (its
+        offsets come first)."""
+        rewound = set(skip)
+        for tp, rs in batches.items():
+            if tp in skip:
+                continue
+            try:
+                consumer.seek(tp, rs[0].offset)
+                rewound.add(tp)
+            except Exception:  # no longer ours: its next owner starts from the last commit
+                pass
+        return rewound

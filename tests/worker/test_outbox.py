@@ -15,9 +15,13 @@ class FakeBatch:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.records: list[tuple[bytes | None, bytes | None]] = []
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
 
     def append(self, *, timestamp, key, value, headers=()):
-        if len(self.records) >= self.capacity:
+        if self.closed or len(self.records) >= self.capacity:
             return None
         self.records.append((key, value))
         return object()
@@ -46,6 +50,9 @@ class FakeProducer:
         return FakeBatch(self.capacity)
 
     async def send_batch(self, batch: FakeBatch, topic: str, *, partition: int):
+        # aiokafka's sender lets an open batch linger (producer_linger) for more records; the
+        # outbox knows a batch is complete and must close it, so it goes at once
+        assert batch.closed, "an outbox batch shipped open"
         self.shipped.append((topic, partition, batch.records))
         future = asyncio.get_running_loop().create_future()
         if topic in self.failing:
