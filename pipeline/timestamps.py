@@ -22,10 +22,11 @@ def parse_timestamp(value: Any, *, field: str = "timestamp") -> datetime:
         return datetime.fromtimestamp(seconds, tz=timezone.utc)
     if isinstance(value, str) and value.strip():
         text = value.strip()
-        try:
-            return parse_timestamp(float(text), field=field)
-        except ValueError:
-            pass
+        if ":" not in text:  # epoch seconds as text; a float never has a ":" (a failed try costs)
+            try:
+                return parse_timestamp(float(text), field=field)
+            except ValueError:
+                pass
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         try:
