@@ -8,7 +8,6 @@ non-string keys, and reads integers beyond 64 bits as floats: the standard libra
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
@@ -21,11 +20,20 @@ def dumps(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-_LONG_NUMBER = re.compile(r"\d{20}")
+# ASCII digits -> "1", every other byte -> "0": a run of 19 "1"s may be a number orjson cannot hold
+# (2**64 has 20 digits, -2**63 - 1 has 19). A translate and a substring search cost a sixth of a
+# regex search.
+_DIGITS_AS_ONES = bytes(0x31 if 0x30 <= byte <= 0x39 else 0x30 for byte in range(256))
+_LONG_RUN = b"1" * 19
 
 
-def loads(text: str) -> Any:
+def might_hold_a_long_number(text: str | bytes) -> bool:
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return _LONG_RUN in data.translate(_DIGITS_AS_ONES)
+
+
+def loads(text: str | bytes) -> Any:
     # orjson turns integers beyond 64 bits into floats silently: such text goes to json
-    if _LONG_NUMBER.search(text):
+    if might_hold_a_long_number(text):
         return json.loads(text)
     return orjson.loads(text)

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from hypothesis import given, strategies as st
 
 from pipeline import jsontext
@@ -22,3 +23,22 @@ def test_integers_beyond_64_bits_stay_exact():
     text = jsontext.dumps(big)
     assert text == '{"n":123456789012345678901234567890,"m":-1180591620717411303424}'
     assert jsontext.loads(text) == big
+
+
+@pytest.mark.parametrize("number", [2 ** 64 - 1, 2 ** 64, -(2 ** 63), -(2 ** 63) - 1, -(2 ** 64), 10 ** 19, 10 ** 40])
+def test_integers_at_the_64_bit_edges_stay_exact(number):
+    for text in (str(number), f'{{"a":[1,{number}]}}'):
+        assert jsontext.loads(text) == json.loads(text)
+        assert jsontext.loads(text.encode()) == json.loads(text)
+        assert type(jsontext.loads(str(number))) is int
+
+
+any_numbers = st.recursive(
+    st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4), max_leaves=12)
+
+
+@given(any_numbers)
+def test_reads_what_the_standard_library_reads(document):
+    text = json.dumps(document, ensure_ascii=False)
+    assert jsontext.loads(text) == json.loads(text)

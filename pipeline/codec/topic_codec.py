@@ -7,9 +7,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
-import orjson
-
-from pipeline import topics
+from pipeline import jsontext, topics
 from pipeline.codec import framing
 from pipeline.codec.adapters import adapter_for
 from pipeline.codec.binary import avro_binary
@@ -75,8 +73,8 @@ class TopicCodec:
 
     def _from_json(self, data: bytes, record_time_ms: int | None) -> dict[str, Any]:
         try:
-            obj = orjson.loads(data)
-        except orjson.JSONDecodeError as error:
+            obj = jsontext.loads(data)  # integers beyond 64 bits stay exact
+        except ValueError as error:
             raise DecodeError(f"not valid JSON: {error}") from None
         now_ms = int(time.time() * 1000) if record_time_ms is None else record_time_ms
         try:

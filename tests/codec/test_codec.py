@@ -145,3 +145,13 @@ def test_metric_datum_with_values_and_counts_round_trips_and_reads_from_json():
     read = codec_for("metric-data").decode(
         b'{"Namespace": "A", "MetricName": "M", "Values": [3, 4], "Timestamp": 1732528800000}', record_time_ms=1)
     assert (read["Value"], read["Values"], read["Counts"]) == (3.0, [3.0, 4.0], [1.0, 1.0])
+
+
+def test_cloudtrail_json_keeps_integers_beyond_64_bits_through_avro():
+    codec = codec_for("cloudtrail")
+    text = ('{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com",'
+            '"eventName":"PutObject","awsRegion":"us-east-1",'
+            '"requestParameters":{"size":123456789012345678901234,"low":-9223372036854775809}}')
+    record = codec.decode(text.encode(), record_time_ms=1)
+    assert record["requestParameters"] == {"size": 123456789012345678901234, "low": -9223372036854775809}
+    assert codec.decode(codec.encode(record))["requestParameters"] == record["requestParameters"]

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import logging
 
-import orjson
-
-from pipeline import topics
+from pipeline import jsontext, topics
 from pipeline.codec import DecodeError, codec_for
 from pipeline.eventbus import build_event
 from pipeline.metricfilters import cloudtrail_to_log_events
@@ -59,11 +57,11 @@ def records_of(value: bytes | None, record_time_ms: int) -> list[dict]:
     """One record, or each record of a CloudTrail file payload; DecodeError with the reason."""
     if value is not None and value[:1] == b"{" and b'"Records"' in value[:64]:
         try:
-            payload = orjson.loads(value)
-        except orjson.JSONDecodeError as error:
+            payload = jsontext.loads(value)
+        except ValueError as error:
             raise DecodeError(f"not valid JSON: {error}") from None
         if isinstance(payload, dict) and isinstance(payload.get("Records"), list):
-            return [trail_codec.decode(orjson.dumps(r), record_time_ms) for r in payload["Records"]]
+            return [trail_codec.decode(jsontext.dumps(r).encode(), record_time_ms) for r in payload["Records"]]
     return [trail_codec.decode(value, record_time_ms)]
 
 
