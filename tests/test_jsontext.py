@@ -42,3 +42,9 @@ any_numbers = st.recursive(
 def test_reads_what_the_standard_library_reads(document):
     text = json.dumps(document, ensure_ascii=False)
     assert jsontext.loads(text) == json.loads(text)
+
+
+@given(st.lists(any_numbers, max_size=5))
+def test_reads_many_texts_as_the_standard_library_reads_each(documents):
+    texts = [json.dumps(document) for document in documents]
+    assert jsontext.loads_all(texts) == [json.loads(text) for text in texts]

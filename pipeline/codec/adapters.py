@@ -122,11 +122,12 @@ class CloudTrailAdapter(Adapter):
 
     def from_avro(self, record: Record) -> Record:
         value: Record = {k: record[k] for k in _CLOUDTRAIL_TYPED if record.get(k) is not None}
-        for name in _CLOUDTRAIL_JSON:
-            if record.get(name) is not None:
-                value[name] = jsontext.loads(record[name])
-        if record.get("extra"):
-            value.update(jsontext.loads(record["extra"]))
+        names = [name for name in _CLOUDTRAIL_JSON if record.get(name) is not None]
+        extra = record.get("extra")
+        parsed = jsontext.loads_all([record[name] for name in names] + ([extra] if extra else []))
+        value.update(zip(names, parsed))
+        if extra:
+            value.update(parsed[-1])
         return value
 
     def from_json(self, obj: Any, record_time_ms: int) -> Record:
