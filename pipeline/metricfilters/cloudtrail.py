@@ -53,9 +53,10 @@ def cloudtrail_to_log_events(payload: Any, log_group_name: str, *,
         except ValueError as error:
             raise CloudTrailError(f"CloudTrail payload is not JSON: {error}") from None
     records: Iterable[Any]
-    if isinstance(payload, Mapping) and "Records" in payload:
+    is_mapping = type(payload) is dict or isinstance(payload, Mapping)  # dict first: ABC checks cost
+    if is_mapping and "Records" in payload:
         records = payload["Records"]
-    elif isinstance(payload, Mapping):
+    elif is_mapping:
         records = [payload]
     elif isinstance(payload, list):
         records = payload
@@ -63,7 +64,7 @@ def cloudtrail_to_log_events(payload: Any, log_group_name: str, *,
         raise CloudTrailError('CloudTrail payload must be a record or a {"Records": [...]} object')
     events = []
     for index, record in enumerate(records):
-        if not isinstance(record, Mapping) or "eventTime" not in record:
+        if not (type(record) is dict or isinstance(record, Mapping)) or "eventTime" not in record:
             raise CloudTrailError(f"record {index} is not a CloudTrail record (no eventTime)")
         timestamp = _event_time_ms(record["eventTime"])
         region = record.get("awsRegion") or "unknown"
@@ -74,5 +75,6 @@ def cloudtrail_to_log_events(payload: Any, log_group_name: str, *,
             "message": jsontext.dumps(record),
             "ingestionTime": timestamp if ingestion_time_ms is None else int(ingestion_time_ms),
         })
-    events.sort(key=lambda e: e["timestamp"])
+    if len(events) > 1:
+        events.sort(key=lambda e: e["timestamp"])
     return events
