@@ -284,10 +284,12 @@ class Stream:
         self.samples = [self.trail_codec.decode(r) for r in raw]  # normalised AWS shape
 
     def cloudtrail(self, ts: float) -> tuple[str, bytes, bytes]:
+        from pipeline.keys import key_for
+
         record = dict(self.rng.choice(self.samples))
         record["eventID"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         record["eventTime"] = dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        key = (record.get("recipientAccountId") or record["eventID"]).encode()
+        key = key_for("cloudtrail", record)  # as pipeline.producer keys it
         value = orjson.dumps(record) if self.encoding == "json" else self.trail_codec.encode(record)
         return "cloudtrail", key, value
 

@@ -319,31 +319,32 @@ class BatchStage(mode.Service):
             log.exception("stage %s: batch of %d records not delivered; reading it again", self.stage, len(records))
             outbox.discard()
             earlier = await self._settle_in_flight(consumer)
-            self._rewind(consumer, batches, skip=earlier)
+            self._rewind(consumer, batches, skip=earlier or set())
             await asyncio.sleep(RETRY_PAUSE_S)
             return
         previous, self._in_flight = self._in_flight, (sealed, batches)
         if previous is None:
             return
         rewound = await self._settle(consumer, *previous)
-        if rewound:  # this batch was read after the failed one: it is read again too
+        if rewound is not None:  # this batch was read after the failed one: it is read again too
             self._in_flight = None
             await sealed.abandoned()
             self._rewind(consumer, batches, skip=rewound)
             await asyncio.sleep(RETRY_PAUSE_S)
 
-    async def _settle_in_flight(self, consumer) -> set:
-        """Acknowledge and commit the batch in flight; the partitions rewound if it failed."""
+    async def _settle_in_flight(self, consumer) -> set | None:
+        """Acknowledge and commit the batch in flight: None, or the partitions rewound if it failed."""
         if self._in_flight is None:
-            return set()
+            return None
         in_flight, self._in_flight = self._in_flight, None
         return await self._settle(consumer, *in_flight)
 
-    async def _settle(self, consumer, sealed: Sealed, batches: dict) -> set:
+    async def _settle(self, consumer, sealed: Sealed, batches: dict) -> set | None:
+        """None once written and committed; if not, the partitions rewound to the batch."""
         try:
             await sealed.settled()
             await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batches.items()})
-            return set()
+            return None
         except Exception:
             count = sum(len(rs) for rs in batches.values())
             log.exception("stage %s: batch of %d records not delivered; reading it again", self.stage, count)

@@ -109,3 +109,21 @@ def test_records_sent_after_sealing_belong_to_the_next_batch():
         assert [records for _, _, records in producer.shipped][-1] == [(None, b"second")]
 
     asyncio.run(scenario())
+
+
+def test_a_failed_batch_whose_partitions_moved_away_still_holds_back_the_batch_after_it():
+    class MovedAway(FakeConsumer):
+        def seek(self, tp, offset):
+            if tp == A:
+                raise RuntimeError("partition not assigned")  # aiokafka's IllegalStateError
+            super().seek(tp, offset)
+
+    async def scenario():
+        stage, consumer = stage_writing_to([]), MovedAway()
+        out = Outbox(FakeProducer({"out": 1, "bad": 1}, failing={"bad"}))
+        await stage._deliver(consumer, batch(A, 0, 2, b"write-fails"), out)
+        await stage._deliver(consumer, batch(B, 5, 2), out)
+        assert consumer.commits == []  # B's offsets are not committed past a failure
+        assert consumer.seeks == [(B, 5)]
+
+    asyncio.run(scenario())
