@@ -20,10 +20,11 @@ def resource_key(item: dict[str, Any]) -> str:
 KEY_FUNCTIONS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     # one log group per partition keeps a minute's event count (for defaultValue) on one worker
     "log-events": lambda e: e.get("logGroupName") or e.get("logGroup"),
-    # the CloudTrail stage keeps no state per account (a defaultValue's minute count is the
-    # log-events stage's, by group), so records spread by event: one account's trail used to be
-    # one partition, which one worker had to carry alone (bench/e2e.py: 58 % of them on one)
-    "cloudtrail": lambda r: r.get("eventID") or r.get("recipientAccountId"),
+    # by account: one account's records on one worker. Keying by eventID spreads a one-account
+    # trail over every partition (the stage keeps no per-account state) but each batch then folds
+    # fewer matches per metric and second: twice the metric data for the alarms agent, measured
+    # slower for one worker (docs/performance.md, fourth round)
+    "cloudtrail": lambda r: r.get("recipientAccountId") or r.get("eventID"),
     "config-items": resource_key,
     "config-history": resource_key,
     "metric-data": lambda d: metric_identity(d) if d.get("Namespace") and d.get("MetricName") else None,
