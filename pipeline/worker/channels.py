@@ -24,13 +24,6 @@ def role_channel(role: str) -> faust.TopicT:
     return channel(topics.topic_name(role))
 
 
-async def ship_lingering() -> None:
-    """Close the producer's open batches so they go now instead of after producer_linger, and
-    wait until they are acknowledged. For a writer that must wait for its records (alarm
-    transitions before the next datum): with the 20 ms linger it waited 20 ms per wait."""
-    await kafka_producer()._message_accumulator.flush_for_commit()
-
-
 _tracked: set[str] = set()
 
 

@@ -31,7 +31,7 @@ from pipeline.metric_data import samples_of
 from pipeline.worker.alarm_outputs import send_transition
 from pipeline.worker.alarm_runtime import AlarmRuntime, partition_of
 from pipeline.worker.app import app
-from pipeline.worker.channels import role_channel, ship_lingering
+from pipeline.worker.channels import role_channel
 from pipeline.worker.deadletter import send_dead_letter
 from pipeline.worker.definitions import store, wait_until_loaded
 
@@ -84,10 +84,8 @@ async def evaluate_partition(partition: int, clock: float) -> None:
     for key in runtime.metrics_of_partition(partition):
         transitions.extend(_evaluate_metric(key, clock))
     acknowledgements = []
-    for change, alarm in transitions:  # sent together, acknowledged together
+    for change, alarm in transitions:  # sent together, acknowledged together: one linger, not one each
         acknowledgements.extend(await send_transition(change, alarm, alarm.actions_for(change.state)))
-    if acknowledgements:
-        await ship_lingering()
     await asyncio.gather(*acknowledgements)
 
 
