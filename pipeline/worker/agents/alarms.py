@@ -1,8 +1,11 @@
 """Metric data -> per-period buckets -> alarm evaluation, in event time and on wall-clock ticks.
 
-State lives in two changelogged tables keyed by metric (``Namespace|MetricName|dims``), the same
-key the metric-data topic is partitioned by, so the worker that owns a metric's partition owns
-its buckets and its alarms: every alarm has exactly one evaluator.
+State lives in changelogged tables, written while processing a record of the metric's own
+partition (the metric-data topic is keyed by ``Namespace|MetricName|dims``), so the worker that
+owns a metric's partition owns its buckets and its alarms: every alarm has exactly one evaluator.
+Each period bucket is its own table entry (``<metric>@<start>``) next to a small index per metric
+(bucket starts, anomaly models): a datum rewrites one bucket, not the metric's whole history (a
+10 s metric kept 20 minutes has 120 buckets: ~11 KB of JSON per datum before).
 
 When evaluation happens: each partition keeps an event-time watermark (newest datum seen). A
 datum that moves the watermark evaluates the partition's alarms at every instant of their
@@ -24,7 +27,7 @@ import time
 
 from pipeline import topics
 from pipeline.alarms import (AlarmState, add_value, anomaly, check_datum_time, evaluate, evaluation_times,
-                             expire_buckets, new_bucket, period_start, retention_seconds, train_band_model)
+                             new_bucket, period_start, retention_seconds, train_band_model)
 from pipeline.codec import DecodeError, codec_for
 from pipeline.keys import metric_identity
 from pipeline.metric_data import samples_of
@@ -43,8 +46,10 @@ MAX_CATCH_UP = 30  # evaluations per alarm per step; more would only replay a lo
 TICK_S = float(os.environ.get("PIPELINE_ALARM_TICK_S", "10"))
 WALL_LAG_S = float(os.environ.get("PIPELINE_ALARM_WALL_LAG_S", "10"))
 
-# metric key -> {"buckets": {start: bucket}, "anomaly": {band alarm name: model} or None}
-metric_state = app.Table("alarm-metric-buckets", default=None, partitions=topics.partitions())
+# metric key -> {"starts": [bucket start, ...] (sorted), "anomaly": {band alarm name: model} or None}
+metric_index = app.Table("alarm-metric-index", default=None, partitions=topics.partitions())
+# "<metric key>@<bucket start>" -> bucket
+metric_buckets = app.Table("alarm-metric-period-buckets", default=None, partitions=topics.partitions())
 # metric key -> {alarm name: {"StateValue", "StateReason", "Timestamp", "LastEvaluated"}}
 alarm_states = app.Table("alarm-states", default=None, partitions=topics.partitions())
 ticks = app.topic(f"{topics.prefix()}alarm-ticks", partitions=topics.partitions(), internal=True,
@@ -59,18 +64,35 @@ def _bucket_seconds(alarms) -> int:
     return min(alarm.cadence for alarm in alarms)
 
 
+def _bucket_key(key: str, start: int) -> str:
+    return f"{key}@{start}"
+
+
 def add_datum(key: str, datum: dict, alarms) -> None:
-    entry = metric_state.get(key) or {"buckets": {}, "anomaly": None}
     timestamp = datum["Timestamp"] / 1000
-    start = str(period_start(timestamp, _bucket_seconds(alarms)))
+    start = period_start(timestamp, _bucket_seconds(alarms))
+    bucket_key = _bucket_key(key, start)
     # percentile sketches only where an alarm reads an extended statistic: they are most of the
     # state (bench/alarms.py memory per series)
-    bucket = entry["buckets"].get(start) or new_bucket(
-        sketch=any(alarm.extended_statistic is not None for alarm in alarms))
+    bucket = metric_buckets.get(bucket_key)
+    if bucket is None:
+        bucket = new_bucket(sketch=any(alarm.extended_statistic is not None for alarm in alarms))
+        index = metric_index.get(key) or {"starts": [], "anomaly": None}
+        if start not in index["starts"]:
+            metric_index[key] = {**index, "starts": sorted([*index["starts"], start])}
     for value, count in samples_of(datum):
         add_value(bucket, value, count)
-    entry["buckets"][start] = bucket
-    metric_state[key] = entry
+    metric_buckets[bucket_key] = bucket
+
+
+def _buckets_of(key: str, index: dict) -> dict[str, dict]:
+    """The metric's buckets by start (as text, the evaluator's keys)."""
+    found = {}
+    for start in index["starts"]:
+        bucket = metric_buckets.get(_bucket_key(key, start))
+        if bucket is not None:
+            found[str(start)] = bucket
+    return found
 
 
 async def evaluate_partition(partition: int, clock: float) -> None:
@@ -92,7 +114,8 @@ async def evaluate_partition(partition: int, clock: float) -> None:
 def _evaluate_metric(key: str, clock: float) -> list:
     """The (change, alarm) transitions of one metric's alarms up to ``clock``; tables updated."""
     alarms = runtime.by_metric.get(key, [])
-    entry = metric_state.get(key) or {"buckets": {}, "anomaly": None}
+    index = metric_index.get(key) or {"starts": [], "anomaly": None}
+    entry = {"buckets": _buckets_of(key, index), "anomaly": index["anomaly"]}
     states = dict(alarm_states.get(key) or {})
     transitions = []
     changed = trained = False
@@ -119,11 +142,14 @@ def _evaluate_metric(key: str, clock: float) -> list:
             state["LastEvaluated"] = due[-1] if due else state["LastEvaluated"]
             states[alarm.name] = state
             changed = True
-    dropped = expire_buckets(entry["buckets"], clock, retention_seconds(alarms) or 3600)
+    horizon = clock - (retention_seconds(alarms) or 3600)
+    dropped = [start for start in index["starts"] if start < horizon]  # as expire_buckets drops
+    for start in dropped:
+        metric_buckets.pop(_bucket_key(key, start), None)
     if changed:
         alarm_states[key] = states
     if dropped or trained:
-        metric_state[key] = entry
+        metric_index[key] = {"starts": [s for s in index["starts"] if s >= horizon], "anomaly": entry["anomaly"]}
     return transitions
 
 
