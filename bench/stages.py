@@ -5,7 +5,7 @@ the log-events (metric filter) stage, on bench/e2e.py's stream and definitions.
 
 The handlers are the worker's own (pipeline.worker.agents.cloudtrail.deliver_cloudtrail and
 pipeline.worker.agents.logs.apply_metric_filters), fed record objects shaped like aiokafka's and
-an outbox that appends to real aiokafka producer batches (no broker: nothing is sent). Baseline
+the stages' own Outbox appending to real aiokafka producer batches (no broker: nothing is sent). Baseline
 in the same run: decoding each record alone. The e2e figure adds the Kafka client, the event
 loop and the alarms; this one says what the pipeline's own work costs per record, and
 ``--profile`` (cProfile) where.
@@ -28,31 +28,36 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import e2e  # noqa: E402
+from pipeline.worker.batch_stage import Outbox  # noqa: E402
 
 Record = namedtuple("Record", "topic partition offset timestamp key value headers")
 
 
-class CountingOutbox:
-    """Outbox.send's work up to the producer batch (partition choice, batch append), no broker."""
+class UnsentProducer:
+    """What Outbox needs of aiokafka's producer, without a broker: real batches, never sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, partitions: int = 4) -> None:
+        self.client = self  # Outbox asks the producer's client for a topic's partitions
+        self._partitions = partitions
+
+    async def add_topic(self, topic: str) -> None:
+        pass
+
+    async def _wait_on_metadata(self, topic: str) -> set[int]:
+        return set(range(self._partitions))
+
+    def create_batch(self):
         from aiokafka.producer.message_accumulator import BatchBuilder
 
-        from pipeline.worker.batch_stage import key_index
+        return BatchBuilder(512 * 1024, 0)
 
-        self._builder = lambda: BatchBuilder(512 * 1024, 0)
-        self._key_index = key_index
-        self.batches: dict = {}
-        self.records = 0
+    async def send_batch(self, builder, topic: str, *, partition: int):
+        sent = asyncio.get_running_loop().create_future()
+        sent.set_result(None)
+        return sent
 
-    async def send(self, topic, key, value, *, headers=None, on_failure=None) -> None:
-        partition = 0 if key is None else self._key_index(key, 4)
-        builder = self.batches.get((topic, partition))
-        if builder is None or builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
-            builder = self.batches[(topic, partition)] = self._builder()
-            builder.append(timestamp=None, key=key, value=value, headers=headers)
-        self.records += 1
 
+class BenchOutbox(Outbox):
     def track(self, acknowledgement) -> None:
         raise AssertionError("a dead letter in the bench stream")
 
@@ -81,12 +86,13 @@ def stream_records(count: int, seed: int) -> dict[str, list[Record]]:
 
 def per_record_us(handler, records: list[Record], batch: int = 2000, profile: cProfile.Profile | None = None) -> float:
     async def run() -> float:
-        outbox = CountingOutbox()
+        outbox = BenchOutbox(UnsentProducer())
         started = time.process_time()
         if profile is not None:
             profile.enable()
         for start in range(0, len(records), batch):
             await handler(records[start:start + batch], outbox)
+            await outbox.seal()  # as the stage does after each batch
         if profile is not None:
             profile.disable()
         return (time.process_time() - started) * 1e6 / len(records)

@@ -3,8 +3,6 @@ worker restart that keeps the alarm's state (no repeated transition)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from pipeline import topics
 from pipeline.producer import Producer
 from tests.fixtures.kafka_io import read_records, read_metric_samples
+from tests.fixtures.workers import apply_definitions
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -47,11 +46,7 @@ def alarm_changes(count: int, timeout_s: float) -> list[dict]:
 
 
 def test_log_events_raise_an_alarm_and_a_restart_keeps_its_state(pipeline_env, start_worker, tmp_path):
-    path = tmp_path / "chain.yaml"
-    path.write_text(DEFINITIONS)
-    applied = subprocess.run([sys.executable, "-m", "pipeline", "apply", str(path)], env=pipeline_env,
-                             capture_output=True, text=True, timeout=60)
-    assert applied.returncode == 0, applied.stderr
+    apply_definitions(pipeline_env, tmp_path / "chain.yaml", DEFINITIONS)
     worker = start_worker(PIPELINE_ALARM_TICK_S="1", PIPELINE_ALARM_WALL_LAG_S="2")
 
     with Producer() as producer:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from pipeline import topics
 from pipeline.producer import Producer
 from tests.fixtures.kafka_io import read_records
+from tests.fixtures.workers import apply_definitions
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -47,11 +46,7 @@ def datum(value: float, at: float) -> dict:
 
 
 def test_alarm_fires_on_data_then_goes_insufficient_when_data_stops(pipeline_env, start_worker, tmp_path):
-    path = tmp_path / "alarm.yaml"
-    path.write_text(DEFINITIONS)
-    applied = subprocess.run([sys.executable, "-m", "pipeline", "apply", str(path)], env=pipeline_env,
-                             capture_output=True, text=True, timeout=60)
-    assert applied.returncode == 0, applied.stderr
+    apply_definitions(pipeline_env, tmp_path / "alarm.yaml", DEFINITIONS)
     start_worker(PIPELINE_ALARM_TICK_S="2")
 
     now = time.time()

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
@@ -15,6 +13,7 @@ from pipeline import topics
 from pipeline.kafka_settings import kafka_python_config
 from pipeline.producer import Producer
 from tests.fixtures.kafka_io import read_metric_samples
+from tests.fixtures.workers import apply_definitions
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -28,11 +27,7 @@ FILTER = """
 
 
 def test_stage_starts_at_the_agents_committed_offset(pipeline_env, start_worker, tmp_path):
-    path = tmp_path / "filters.yaml"
-    path.write_text(FILTER)
-    applied = subprocess.run([sys.executable, "-m", "pipeline", "apply", str(path)], env=pipeline_env,
-                             capture_output=True, text=True, timeout=60)
-    assert applied.returncode == 0, applied.stderr
+    apply_definitions(pipeline_env, tmp_path / "filters.yaml", FILTER)
     with Producer() as producer:  # one log group: one partition
         for i in range(10):
             producer.send("log-events", {"logGroupName": "/upgrade/app", "logStreamName": "s",

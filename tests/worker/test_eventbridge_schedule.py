@@ -11,8 +11,6 @@ with the same id).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 
@@ -20,6 +18,7 @@ import pytest
 
 from pipeline import topics
 from tests.fixtures.kafka_io import read_records
+from tests.fixtures.workers import apply_definitions
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -34,11 +33,7 @@ def epoch(text: str) -> float:
 
 
 def test_one_scheduled_event_per_tick_with_two_workers(pipeline_env, start_worker, tmp_path):
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(RULES)
-    applied = subprocess.run([sys.executable, "-m", "pipeline", "apply", str(rules)], env=pipeline_env,
-                             capture_output=True, text=True, timeout=60)
-    assert applied.returncode == 0, applied.stderr
+    apply_definitions(pipeline_env, tmp_path / "rules.yaml", RULES)
     first = start_worker("a", PIPELINE_SCHEDULE_MINUTE_S="2")
     second = start_worker("b", PIPELINE_SCHEDULE_MINUTE_S="2")
     first.wait_for_log("Ready")

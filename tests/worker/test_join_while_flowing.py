@@ -11,8 +11,6 @@ a few times. Once the stall is fixed, drop the condition.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -21,6 +19,7 @@ import pytest
 from pipeline import topics
 from pipeline.producer import Producer
 from tests.worker.test_scale_out import METRICS, NAMESPACE, PARTITIONS, wait_for
+from tests.fixtures.workers import apply_definitions
 
 pytestmark = [
     pytest.mark.broker, pytest.mark.slow,
@@ -61,11 +60,7 @@ def test_every_partition_commits_to_its_end_after_a_worker_joins_mid_stream(pipe
                                                                           monkeypatch, tmp_path):
     env = dict(pipeline_env, PIPELINE_PARTITIONS=str(PARTITIONS))
     monkeypatch.setenv("PIPELINE_PARTITIONS", str(PARTITIONS))
-    path = tmp_path / "join.yaml"
-    path.write_text(alarms())
-    applied = subprocess.run([sys.executable, "-m", "pipeline", "apply", str(path)], env=env,
-                             capture_output=True, text=True, timeout=60)
-    assert applied.returncode == 0, applied.stderr
+    apply_definitions(env, tmp_path / "join.yaml", alarms())
     extra = {"PIPELINE_PARTITIONS": str(PARTITIONS)}
     start_worker("first", **extra)
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 
@@ -26,6 +24,7 @@ from pipeline.alarms.model import metric_key
 from pipeline.producer import Producer
 from pipeline.worker.alarm_runtime import partition_of
 from tests.fixtures.kafka_io import read_records, read_metric_samples
+from tests.fixtures.workers import apply_definitions
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -118,11 +117,7 @@ def test_two_workers_share_partitions_and_survivor_takes_over_exactly(pipeline_e
                                                                       tmp_path):
     env = dict(pipeline_env, PIPELINE_PARTITIONS=str(PARTITIONS))
     monkeypatch.setenv("PIPELINE_PARTITIONS", str(PARTITIONS))
-    path = tmp_path / "scale.yaml"
-    path.write_text(definitions())
-    applied = subprocess.run([sys.executable, "-m", "pipeline", "apply", str(path)], env=env,
-                             capture_output=True, text=True, timeout=60)
-    assert applied.returncode == 0, applied.stderr
+    apply_definitions(env, tmp_path / "scale.yaml", definitions())
 
     extra = {"PIPELINE_PARTITIONS": str(PARTITIONS), "PIPELINE_ALARM_TICK_S": "2"}
     first = start_worker("first", **extra)

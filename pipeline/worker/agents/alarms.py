@@ -27,7 +27,7 @@ import time
 
 from pipeline import topics
 from pipeline.alarms import (AlarmState, add_value, anomaly, check_datum_time, evaluate, evaluation_times,
-                             new_bucket, period_start, retention_seconds, train_band_model)
+                             expire_buckets, new_bucket, period_start, retention_seconds, train_band_model)
 from pipeline.codec import DecodeError, codec_for
 from pipeline.keys import metric_identity
 from pipeline.metric_data import samples_of
@@ -142,14 +142,14 @@ def _evaluate_metric(key: str, clock: float) -> list:
             state["LastEvaluated"] = due[-1] if due else state["LastEvaluated"]
             states[alarm.name] = state
             changed = True
-    horizon = clock - (retention_seconds(alarms) or 3600)
-    dropped = [start for start in index["starts"] if start < horizon]  # as expire_buckets drops
+    kept = dict.fromkeys(index["starts"])
+    dropped = expire_buckets(kept, clock, retention_seconds(alarms) or 3600)
     for start in dropped:
         metric_buckets.pop(_bucket_key(key, start), None)
     if changed:
         alarm_states[key] = states
     if dropped or trained:
-        metric_index[key] = {"starts": [s for s in index["starts"] if s >= horizon], "anomaly": entry["anomaly"]}
+        metric_index[key] = {"starts": list(kept), "anomaly": entry["anomaly"]}
     return transitions
 
 
