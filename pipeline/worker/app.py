@@ -6,9 +6,16 @@ or ``faust -A pipeline.worker.app worker -l info``.
 
 import faust
 
+from pipeline.worker.consumer import new_transport
 from pipeline.worker.settings import app_id, app_settings
 
-app = faust.App(
+
+class PipelineApp(faust.App):
+    def _new_transport(self):  # Faust's consumer, with commits kept right across seeks
+        return new_transport(self)
+
+
+app = PipelineApp(
     app_id(),
     autodiscover=["pipeline.worker.agents"],
     origin="pipeline.worker",

@@ -3,6 +3,7 @@
 PIPELINE_APP_ID      consumer group and prefix of internal topics (default "pipeline")
 PIPELINE_STORE       table store: memory:// (default; rebuilt from changelogs) or rocksdb://
 PIPELINE_WEB_PORT    Faust's web server port; unset disables it so many workers fit on one host
+PIPELINE_DATA_DIR    the worker's data directory (default Faust's: "<app id>-data" in the cwd)
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def app_settings() -> dict[str, Any]:
         "producer_max_batch_size": int(os.environ.get("PIPELINE_PRODUCER_BATCH_BYTES", str(512 * 1024))),
         "producer_max_request_size": 4 * 1024 * 1024,
     }
+    if os.environ.get("PIPELINE_DATA_DIR"):
+        settings["datadir"] = os.environ["PIPELINE_DATA_DIR"]
     credentials = faust_credentials()
     if credentials is not None:
         settings["broker_credentials"] = credentials

@@ -1,16 +1,13 @@
 """A second worker joins while metric data flows: every metric-data partition of the alarms agent
 must still be committed to its end.
 
-A reproduction of a known, unfixed stall (docs/performance.md, "Found, not fixed"): a partition
-the first worker keeps across the rebalance sometimes never commits again. It failed 3 runs in 10
-here, so it runs only on request (a test that fails now and then would make every CI run a
-lottery): ``PIPELINE_REPRODUCE_FAUST_STALL=1 pytest tests/worker/test_join_while_flowing.py``,
-a few times. Once the stall is fixed, drop the condition.
+Before pipeline/worker/consumer.py this failed about 3 runs in 10 (docs/performance.md, "The
+commit stall after a rebalance"): Faust's fetch loop delivered records fetched before a seek
+after it, and a partition the first worker kept then committed one offset per second, or never.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -21,11 +18,7 @@ from pipeline.producer import Producer
 from tests.worker.test_scale_out import METRICS, NAMESPACE, PARTITIONS, wait_for
 from tests.fixtures.workers import apply_definitions
 
-pytestmark = [
-    pytest.mark.broker, pytest.mark.slow,
-    pytest.mark.skipif(not os.environ.get("PIPELINE_REPRODUCE_FAUST_STALL"),
-                       reason="reproduces a known Faust stall about 3 runs in 10 (see the module docstring)"),
-]
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 
 def alarms() -> str:

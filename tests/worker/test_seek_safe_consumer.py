@@ -1,0 +1,133 @@
+"""The worker's Faust consumer keeps committing across the seeks of a rebalance (no broker).
+
+The states below are the ones logged from real workers when a second worker joined mid-stream
+(docs/performance.md, "The commit stall after a rebalance"); Faust's own bookkeeping is run on the
+same states to show what it did."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import namedtuple
+
+import faust
+import pytest
+from faust.transport import consumer as faust_consumer
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
+
+from pipeline.worker.consumer import SeekSafeConsumer, new_transport
+
+DATA = TP("metric-data", 2)
+Message = namedtuple("Message", "topic partition offset")
+
+
+@pytest.fixture
+def consumer():
+    app = faust.App("seek-safe-consumer-test", broker="kafka://127.0.0.1:1")
+    async def unused(*args):
+        raise AssertionError("not called without a broker")
+
+    return new_transport(app).create_consumer(callback=unused, on_partitions_revoked=unused,
+                                              on_partitions_assigned=unused)
+
+
+def acknowledge(consumer, offsets) -> None:
+    for offset in offsets:
+        consumer._acked[DATA].append(offset)
+        consumer._acked_index[DATA].add(offset)
+
+
+def test_the_worker_app_uses_it():
+    from pipeline.worker.app import app
+
+    assert app.transport.Consumer is SeekSafeConsumer
+
+
+def test_a_gap_over_acknowledged_offsets_commits_in_one_step(consumer):
+    # 500..599 processed, then a record fetched before the seek registered a gap 501..600
+    consumer._committed_offset[DATA] = 500
+    acknowledge(consumer, range(500, 700))
+    consumer._gap[DATA].addi(501, 601)
+
+    assert consumer._new_offset(DATA) == 700
+    assert not consumer._acked[DATA] and not consumer._acked_index[DATA]
+    assert consumer._new_offset(DATA) is None
+
+
+def test_faust_alone_advanced_one_offset_per_commit_on_that_state(consumer):
+    consumer._committed_offset[DATA] = 500
+    acknowledge(consumer, range(500, 700))
+    consumer._gap[DATA].addi(501, 601)
+
+    assert faust_consumer.Consumer._new_offset(consumer, DATA) == 502
+    consumer._committed_offset[DATA] = 502
+    assert faust_consumer.Consumer._new_offset(consumer, DATA) == 503
+
+
+def test_a_run_stops_at_the_first_missing_offset_and_the_rest_waits(consumer):
+    consumer._committed_offset[DATA] = 10
+    acknowledge(consumer, [10, 11, 12, 15, 16])
+    assert consumer._new_offset(DATA) == 13
+    consumer._committed_offset[DATA] = 13
+    assert consumer._new_offset(DATA) is None  # 13 and 14 not acknowledged yet: nothing to commit
+    acknowledge(consumer, [13, 14])
+    assert consumer._new_offset(DATA) == 17
+
+
+def test_nothing_is_committed_over_unacknowledged_offsets_at_the_head(consumer):
+    consumer._committed_offset[DATA] = 500
+    acknowledge(consumer, range(574, 600))
+    assert consumer._new_offset(DATA) is None
+    acknowledge(consumer, range(500, 574))
+    assert consumer._new_offset(DATA) == 600
+
+
+def test_after_a_batch_fetched_before_a_seek_the_moved_partitions_read_from_the_seek_position(
+        consumer, monkeypatch):
+    changelog = TP("alarm-states-changelog", 2)
+    consumer._read_offset[DATA] = 599
+    consumer._read_offset[changelog] = 40
+    stale = [(tp, Message(tp.topic, tp.partition, offset))
+             for tp, offset in ((DATA, 600), (DATA, 601), (changelog, 41), (DATA, 602))]
+
+    async def batch_fetched_before_the_seek(self, timeout):
+        for item in stale:
+            yield item
+
+    async def seek_to_committed(self):  # aiokafka moves only partitions with a committed offset
+        return {DATA: 500, changelog: None}
+
+    monkeypatch.setattr(faust_consumer.Consumer, "getmany", batch_fetched_before_the_seek)
+    monkeypatch.setattr(faust_aiokafka.Consumer, "seek_to_committed", seek_to_committed)
+
+    async def fetch_loop() -> list[int]:
+        delivered = []
+        async for tp, message in consumer.getmany(timeout=1.0):
+            delivered.append(message.offset)
+            # what Faust's fetch loop does with a record above the read offset
+            read = consumer._read_offset[tp]
+            if read is not None and message.offset - read > 1:
+                consumer._gap[tp].addi(read + 1, message.offset + 1)
+            consumer._read_offset[tp] = message.offset
+            if message.offset == 600:  # the rebalance's seek happens while 600 is processed
+                await consumer.perform_seek()
+                assert consumer._read_offset[tp] == 500
+        return delivered
+
+    assert asyncio.run(fetch_loop()) == [600, 601, 41, 602]  # every record still delivered
+    assert consumer._read_offset[DATA] == 500  # 601 and 602 had set it above the seek position
+    assert not consumer._gap.get(DATA)  # 501..601 registered after the seek, wrongly
+    assert consumer._read_offset[changelog] == 41  # not moved by the seek: untouched
+
+
+def test_a_batch_without_a_seek_is_delivered_whole(consumer, monkeypatch):
+    async def batch(self, timeout):
+        for offset in (1, 2, 3):
+            yield DATA, Message(DATA.topic, DATA.partition, offset)
+
+    monkeypatch.setattr(faust_consumer.Consumer, "getmany", batch)
+
+    async def fetch_loop() -> list[int]:
+        return [message.offset async for _, message in consumer.getmany(timeout=1.0)]
+
+    assert asyncio.run(fetch_loop()) == [1, 2, 3]
