@@ -21,14 +21,22 @@ DATA = TP("metric-data", 2)
 Message = namedtuple("Message", "topic partition offset")
 
 
-@pytest.fixture
-def consumer():
-    app = faust.App("seek-safe-consumer-test", broker="kafka://127.0.0.1:1")
+def new_consumer(**settings):
+    app = faust.App("seek-safe-consumer-test", broker="kafka://127.0.0.1:1", **settings)
+
     async def unused(*args):
         raise AssertionError("not called without a broker")
 
-    return new_transport(app).create_consumer(callback=unused, on_partitions_revoked=unused,
+    async def app_revoked(revoked):
+        pass
+
+    return new_transport(app).create_consumer(callback=unused, on_partitions_revoked=app_revoked,
                                               on_partitions_assigned=unused)
+
+
+@pytest.fixture
+def consumer():
+    return new_consumer()
 
 
 def acknowledge(consumer, offsets) -> None:
@@ -99,6 +107,7 @@ def test_after_a_batch_fetched_before_a_seek_the_moved_partitions_read_from_the_
 
     monkeypatch.setattr(faust_consumer.Consumer, "getmany", batch_fetched_before_the_seek)
     monkeypatch.setattr(faust_aiokafka.Consumer, "seek_to_committed", seek_to_committed)
+    monkeypatch.setattr(consumer, "_is_changelog_tp", lambda tp: tp == changelog)  # no tables here
 
     async def fetch_loop() -> list[int]:
         delivered = []
@@ -118,6 +127,80 @@ def test_after_a_batch_fetched_before_a_seek_the_moved_partitions_read_from_the_
     assert consumer._read_offset[DATA] == 500  # 601 and 602 had set it above the seek position
     assert not consumer._gap.get(DATA)  # 501..601 registered after the seek, wrongly
     assert consumer._read_offset[changelog] == 41  # not moved by the seek: untouched
+
+
+class ThreadSeeks:
+    """aiokafka's side of a seek: what was committed, and the seeks made on the consumer thread."""
+
+    def __init__(self, consumer, monkeypatch, committed: dict) -> None:
+        self.seeks: list[tuple[TP, int]] = []
+
+        async def seek_to_committed(_):
+            return dict(committed)
+
+        monkeypatch.setattr(faust_aiokafka.Consumer, "seek_to_committed", seek_to_committed)
+        monkeypatch.setattr(consumer, "_thread", self)
+        monkeypatch.setattr(consumer, "_is_changelog_tp", lambda tp: tp.topic.endswith("-changelog"))
+
+    def seek(self, tp: TP, offset: int) -> None:
+        self.seeks.append((tp, offset))
+
+
+def revoke_and_seek(consumer) -> None:
+    async def rebalance() -> None:
+        await consumer.on_partitions_revoked({DATA})
+        await consumer.perform_seek()
+
+    asyncio.run(rebalance())
+
+
+def test_a_never_committed_partition_is_read_again_after_what_was_acknowledged(consumer, monkeypatch):
+    # logged from a bench worker: nothing committed yet, 0 acknowledged (the record in flight
+    # during the rebalance), 1..9 taken and cleared from the stream queue; no seek moved it, so
+    # 10..180 came next and the commit stopped at 1 for good
+    seeks = ThreadSeeks(consumer, monkeypatch, committed={DATA: None})
+    revoke_and_seek(consumer)
+    assert seeks.seeks == [(DATA, 0)]  # nothing acknowledged before the revocation
+    acknowledge(consumer, [0])
+    asyncio.run(consumer.perform_seek())  # the seek when recovery is done: read again from 1
+    assert seeks.seeks[-1] == (DATA, 1)
+    assert consumer._read_offset[DATA] == 1
+    acknowledge(consumer, range(10, 181))
+    assert consumer._new_offset(DATA) is None  # 1..9 are read again first
+    acknowledge(consumer, range(1, 10))
+    assert consumer._new_offset(DATA) == 181
+
+
+def test_what_was_processed_before_the_revocation_is_not_read_again(consumer, monkeypatch):
+    # test_scale_out's case: 70 data processed, not committed yet when a worker was stopped
+    seeks = ThreadSeeks(consumer, monkeypatch, committed={DATA: None})
+    acknowledge(consumer, range(70))
+    revoke_and_seek(consumer)  # Faust's own revocation drops the acknowledged offsets
+    assert not consumer._acked.get(DATA)
+    assert seeks.seeks == [(DATA, 70)]
+    assert consumer._read_offset[DATA] == 70
+    acknowledge(consumer, [69, 180])  # late acknowledgement of a record before the position
+    assert consumer._new_offset(DATA) is None  # 70..179 not yet read again
+
+
+def test_from_the_start_nothing_is_committed_over_an_unread_head(consumer, monkeypatch):
+    ThreadSeeks(consumer, monkeypatch, committed={DATA: None})
+    revoke_and_seek(consumer)
+    acknowledge(consumer, range(180, 200))  # records taken before the seek, acknowledged after it
+    assert consumer._new_offset(DATA) is None
+    acknowledge(consumer, range(180))
+    assert consumer._new_offset(DATA) == 200
+
+
+def test_changelogs_committed_partitions_and_latest_reset_are_left_to_aiokafka(consumer, monkeypatch):
+    changelog = TP("alarm-states-changelog", 2)
+    committed = TP("metric-data", 3)
+    seeks = ThreadSeeks(consumer, monkeypatch, committed={changelog: None, committed: 40})
+    asyncio.run(consumer.perform_seek())
+    reading_latest = new_consumer(consumer_auto_offset_reset="latest")
+    latest_seeks = ThreadSeeks(reading_latest, monkeypatch, committed={DATA: None})
+    asyncio.run(reading_latest.perform_seek())
+    assert seeks.seeks == [] and latest_seeks.seeks == []
 
 
 def test_a_batch_without_a_seek_is_delivered_whole(consumer, monkeypatch):
