@@ -38,6 +38,10 @@ def _account(record: Mapping[str, Any]) -> str:
     return str(account or "unknown")
 
 
+def _is_mapping(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)  # dict first: ABC checks cost
+
+
 def cloudtrail_to_log_events(payload: Any, log_group_name: str, *,
                              ingestion_time_ms: int | None = None) -> list[dict[str, Any]]:
     """Log events for one record, a list of records, or a ``{"Records": [...]}`` file.
@@ -53,7 +57,7 @@ def cloudtrail_to_log_events(payload: Any, log_group_name: str, *,
         except ValueError as error:
             raise CloudTrailError(f"CloudTrail payload is not JSON: {error}") from None
     records: Iterable[Any]
-    is_mapping = type(payload) is dict or isinstance(payload, Mapping)  # dict first: ABC checks cost
+    is_mapping = _is_mapping(payload)
     if is_mapping and "Records" in payload:
         records = payload["Records"]
     elif is_mapping:
@@ -64,7 +68,7 @@ def cloudtrail_to_log_events(payload: Any, log_group_name: str, *,
         raise CloudTrailError('CloudTrail payload must be a record or a {"Records": [...]} object')
     events = []
     for index, record in enumerate(records):
-        if not (type(record) is dict or isinstance(record, Mapping)) or "eventTime" not in record:
+        if not _is_mapping(record) or "eventTime" not in record:
             raise CloudTrailError(f"record {index} is not a CloudTrail record (no eventTime)")
         timestamp = _event_time_ms(record["eventTime"])
         region = record.get("awsRegion") or "unknown"

@@ -24,6 +24,7 @@ seek and not acknowledged are read again (at-least-once, as after any rebalance)
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, AsyncIterator, Mapping, Optional, Tuple
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -31,29 +32,36 @@ from faust.types import TP, Message
 
 
 class SeekSafeConsumer(faust_aiokafka.Consumer):
-    _seek_epoch = 0
-    _seeks: tuple = ()  # (epoch, {tp: position}) of the last few seeks
-    _read_from: dict = {}  # never committed partition -> where it is read from again
-    _acked_before: dict = {}  # never committed partition -> offsets acknowledged before a revocation
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seek_epoch = 0
+        self._seeks: deque = deque(maxlen=8)  # (epoch, {tp: position}) of the last seeks
+        # never committed partition -> where it is read from again / offsets acknowledged
+        # before a revocation (dropped once the partition has a committed offset)
+        self._read_from: dict = {}
+        self._acked_before: dict = {}
 
     async def on_partitions_revoked(self, revoked) -> None:
         # Faust forgets what was acknowledged and not committed yet: keep it for never
         # committed partitions, whose position no seek to a committed offset can set right
         for tp in revoked:
             if self._committed_offset.get(tp) is None and self._acked.get(tp):
-                self._acked_before = {**self._acked_before, tp: set(self._acked[tp])}
+                self._acked_before[tp] = set(self._acked[tp])
         await super().on_partitions_revoked(revoked)
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         positions = dict(await super().seek_to_committed())
-        # aiokafka moves only partitions with a committed offset above 0
-        moved = {tp: offset for tp, offset in positions.items() if offset and offset > 0}
-        if self.app.conf.consumer_auto_offset_reset == "earliest":
-            for tp, offset in positions.items():
-                if not offset and not self._is_changelog_tp(tp):
-                    moved[tp] = positions[tp] = self._reread_uncommitted(tp)
+        moved = {}
+        for tp, offset in positions.items():
+            if offset and offset > 0:  # aiokafka moved it to its committed offset
+                moved[tp] = offset
+                self._read_from.pop(tp, None)
+                self._acked_before.pop(tp, None)
+            elif (self.app.conf.consumer_auto_offset_reset == "earliest"
+                  and not self._is_changelog_tp(tp)):
+                moved[tp] = positions[tp] = self._reread_uncommitted(tp)
         self._seek_epoch += 1
-        self._seeks = (*self._seeks[-7:], (self._seek_epoch, moved))
+        self._seeks.append((self._seek_epoch, moved))
         return positions
 
     def _reread_uncommitted(self, tp: TP) -> int:
@@ -64,7 +72,7 @@ class SeekSafeConsumer(faust_aiokafka.Consumer):
         acked = self._acked_before.get(tp, set()) | set(self._acked.get(tp, ()))
         position = _run_end(acked) + 1 if 0 in acked else 0
         self._thread.seek(tp, position)  # as Faust's own seek: no broker round trip in recovery
-        self._read_from = {**self._read_from, tp: position}
+        self._read_from[tp] = position
         return position
 
     def _moved_since(self, epoch: int) -> dict:
