@@ -55,7 +55,7 @@ def test_every_partition_commits_to_its_end_after_a_worker_joins_mid_stream(pipe
     monkeypatch.setenv("PIPELINE_PARTITIONS", str(PARTITIONS))
     apply_definitions(env, tmp_path / "join.yaml", alarms())
     extra = {"PIPELINE_PARTITIONS": str(PARTITIONS)}
-    start_worker("first", **extra)
+    workers = [start_worker("first", **extra)]
 
     stop = threading.Event()
 
@@ -75,7 +75,7 @@ def test_every_partition_commits_to_its_end_after_a_worker_joins_mid_stream(pipe
     sender = threading.Thread(target=flow, daemon=True)
     sender.start()
     time.sleep(4)
-    start_worker("second", **extra)
+    workers.append(start_worker("second", **extra))
     time.sleep(6)
     stop.set()
     sender.join(10)
@@ -91,4 +91,11 @@ def test_every_partition_commits_to_its_end_after_a_worker_joins_mid_stream(pipe
     try:
         wait_for(all_committed, 45, "every metric-data partition committed to its end")
     except AssertionError:
-        raise AssertionError(f"(committed, end) per partition: {positions}") from None
+        logs = "\n".join(f"--- {worker.name}: warnings and errors\n{notable_lines(worker.log_text())}"
+                         for worker in workers)
+        raise AssertionError(f"(committed, end) per partition: {positions}\n{logs}") from None
+
+
+def notable_lines(log: str, limit: int = 60) -> str:
+    lines = [line for line in log.splitlines() if "[WARNING]" in line or "[ERROR]" in line]
+    return "\n".join(line[:300] for line in lines[-limit:])

@@ -15,6 +15,7 @@ from faust.transport import consumer as faust_consumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
+from pipeline.worker import consumer as consumer_module
 from pipeline.worker.consumer import SeekSafeConsumer, new_transport
 
 DATA = TP("metric-data", 2)
@@ -214,3 +215,110 @@ def test_a_batch_without_a_seek_is_delivered_whole(consumer, monkeypatch):
         return [message.offset async for _, message in consumer.getmany(timeout=1.0)]
 
     assert asyncio.run(fetch_loop()) == [1, 2, 3]
+
+
+class Clock:
+    def __init__(self, monkeypatch) -> None:
+        self.now = 1000.0
+        monkeypatch.setattr(consumer_module, "_clock", lambda: self.now)
+
+
+def refetch(consumer, monkeypatch, offsets) -> list[int]:
+    """What Faust's fetch loop gets from the consumer after aiokafka fetched ``offsets``."""
+    async def batch(self, timeout):
+        for offset in offsets:
+            yield DATA, Message(DATA.topic, DATA.partition, offset)
+
+    monkeypatch.setattr(faust_consumer.Consumer, "getmany", batch)
+
+    async def fetch_loop() -> list[int]:
+        return [message.offset async for _, message in consumer.getmany(timeout=1.0)]
+
+    return asyncio.run(fetch_loop())
+
+
+def test_a_hole_below_acknowledged_offsets_is_read_again_after_the_grace(consumer, monkeypatch):
+    # CI, once: two partitions of a worker stayed committed at 525 while later data was processed
+    clock = Clock(monkeypatch)
+    seeks = ThreadSeeks(consumer, monkeypatch, committed={})
+    consumer._committed_offset[DATA] = 525
+    consumer._read_offset[DATA] = 900
+    acknowledge(consumer, [*range(530, 600), *range(610, 900)])
+    assert consumer._new_offset(DATA) is None
+    clock.now += consumer_module.HOLE_GRACE_S - 1
+    assert consumer._new_offset(DATA) is None and seeks.seeks == []  # may still be on its way
+    clock.now += 1
+    assert consumer._new_offset(DATA) is None
+    assert seeks.seeks == [(DATA, 525)] and consumer._read_offset[DATA] == 525
+
+    # what was acknowledged is not processed twice; the rest and what follows is
+    assert refetch(consumer, monkeypatch, range(525, 905)) == [*range(525, 530), *range(600, 610),
+                                                               *range(900, 905)]
+    acknowledge(consumer, [*range(525, 530), *range(600, 610), *range(900, 905)])
+    assert consumer._new_offset(DATA) == 905
+    assert refetch(consumer, monkeypatch, [905, 906]) == [905, 906]  # back to normal
+
+
+def test_a_hole_filled_within_the_grace_is_left_alone(consumer, monkeypatch):
+    clock = Clock(monkeypatch)
+    seeks = ThreadSeeks(consumer, monkeypatch, committed={})
+    consumer._committed_offset[DATA] = 500
+    acknowledge(consumer, range(510, 520))
+    assert consumer._new_offset(DATA) is None
+    clock.now += consumer_module.HOLE_GRACE_S / 2
+    acknowledge(consumer, range(500, 505))
+    assert consumer._new_offset(DATA) == 505  # progress: the first hole is forgotten
+    consumer._committed_offset[DATA] = 505
+    clock.now += consumer_module.HOLE_GRACE_S / 2 + 1
+    assert consumer._new_offset(DATA) is None  # a new hole at 505, timed from now
+    assert seeks.seeks == []
+    clock.now += consumer_module.HOLE_GRACE_S
+    assert consumer._new_offset(DATA) is None
+    assert seeks.seeks == [(DATA, 505)]
+
+
+def test_a_rebalance_seek_ends_the_reading_again(consumer, monkeypatch):
+    clock = Clock(monkeypatch)
+    ThreadSeeks(consumer, monkeypatch, committed={DATA: 525})
+    consumer._committed_offset[DATA] = 525
+    acknowledge(consumer, range(530, 600))
+    consumer._new_offset(DATA)
+    clock.now += consumer_module.HOLE_GRACE_S
+    consumer._new_offset(DATA)
+    asyncio.run(consumer.perform_seek())  # positions set anew by the rebalance
+    assert refetch(consumer, monkeypatch, [525, 530]) == [525, 530]
+
+
+def test_a_never_committed_partition_whose_log_starts_later_still_commits(consumer, monkeypatch):
+    # retention deleted the partition's first records before this group ever committed:
+    # aiokafka resets the seek to 0 to the log start, and nothing below it will ever come
+    ThreadSeeks(consumer, monkeypatch, committed={DATA: None})
+    revoke_and_seek(consumer)
+    assert refetch(consumer, monkeypatch, [100000, 100001]) == [100000, 100001]
+    acknowledge(consumer, [100000, 100001])
+    assert consumer._new_offset(DATA) == 100002
+
+
+def test_a_record_fetched_before_the_seek_does_not_mark_where_the_log_starts(consumer, monkeypatch):
+    ThreadSeeks(consumer, monkeypatch, committed={DATA: None})
+    stale = iter([DATA])
+
+    async def stale_then_fresh(self, timeout):
+        if next(stale, None) is not None:  # first batch: begun before the seek, delivered after it
+            await consumer.perform_seek()
+            yield DATA, Message(DATA.topic, DATA.partition, 40)
+            return
+        for offset in (0, 1):
+            yield DATA, Message(DATA.topic, DATA.partition, offset)
+
+    monkeypatch.setattr(faust_consumer.Consumer, "getmany", stale_then_fresh)
+
+    async def fetch_loop() -> list[int]:
+        delivered = []
+        for _ in range(2):
+            delivered += [message.offset async for _, message in consumer.getmany(timeout=1.0)]
+        return delivered
+
+    assert asyncio.run(fetch_loop()) == [40, 0, 1]
+    acknowledge(consumer, [0, 1])
+    assert consumer._new_offset(DATA) == 2  # not 41: 2..39 were never read
