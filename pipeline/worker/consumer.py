@@ -19,7 +19,9 @@ the partitions the seek moved are put back to the seek positions; a never commit
 is moved to the end of the run it acknowledged from its start (kept across the revocation,
 where Faust forgets it); and the committable offset is computed over the set of acknowledged
 offsets (a duplicate cannot break a run). Every record is still delivered; those taken before a
-seek and not acknowledged are read again (at-least-once, as after any rebalance).
+seek and not acknowledged are read again (at-least-once, as after any rebalance). The first
+record of a batch begun after a seek marks the offsets between the seek position and itself as
+skipped: below a log start moved by retention nothing is left to acknowledge.
 
 Last resort for shapes not understood yet: a partition processes its records in order, so an
 offset below acknowledged ones that stays unacknowledged was dropped on the way, not queued.

@@ -24,7 +24,7 @@ async def rejoin_when_recovery_is_stuck() -> None:
     consumer = app.consumer
     log.error("table recovery received no changelog record for %.0f s (remaining %d): rejoining the "
               "group to start it again; flow active %s, flow control active %s, paused %d of %d "
-              "partitions, remaining by partition %s; the fetch loop is at: %s", watch.stall_s,
+              "partitions, (remaining, read offset, fetch position) by partition %s; the fetch loop is at: %s", watch.stall_s,
               recovery.active_remaining_total(), consumer.flow_active, app.flow_control.is_active(),
               len(consumer._paused_partitions), len(consumer.assignment()), _remaining(recovery),
               _fetch_loop_at())
@@ -32,7 +32,18 @@ async def rejoin_when_recovery_is_stuck() -> None:
 
 
 def _remaining(recovery) -> dict:
-    return {f"{tp.topic}:{tp.partition}": stats.remaining for tp, stats in recovery.active_stats().items()}
+    """Per stuck partition: (remaining, read offset in Faust, fetch position in aiokafka)."""
+    consumer = app.consumer
+    return {f"{tp.topic}:{tp.partition}": (stats.remaining, consumer._read_offset.get(tp), _fetch_position(tp))
+            for tp, stats in recovery.active_stats().items()}
+
+
+def _fetch_position(tp) -> object:
+    try:  # read across threads for a log line only
+        state = app.consumer._thread._ensure_consumer()._subscription.subscription.assignment.state_value(tp)
+        return state.position if state.has_valid_position else "none"
+    except Exception as error:
+        return type(error).__name__
 
 
 def _fetch_loop_at() -> str:
