@@ -168,7 +168,6 @@ class SeekSafeConsumer(faust_aiokafka.Consumer):
         self._acked_index[tp].intersection_update(rest)
         return run_end + 1
 
-
     def _watch_head_hole(self, tp: TP, hole: int, top: int) -> None:
         """Read ``tp`` again from ``hole`` once it has stayed unacknowledged below acknowledged
         offsets for ``HOLE_GRACE_S`` (it was dropped, or it would have been processed first)."""
