@@ -8,6 +8,7 @@ CloudTrail"). Pure: the ingestion time is an argument, never read from a clock.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from pipeline import jsontext
@@ -24,6 +25,11 @@ class CloudTrailError(PipelineError):
 def _event_time_ms(value: Any) -> int:
     if not isinstance(value, str):
         raise CloudTrailError(f"eventTime must be an ISO 8601 string, got {value!r}")
+    return _iso_time_ms(value)
+
+
+@lru_cache(maxsize=4096)  # CloudTrail times have whole seconds: a busy trail repeats each one
+def _iso_time_ms(value: str) -> int:
     try:
         return int(parse_timestamp(value, field="eventTime").timestamp() * 1000)
     except ValueError as error:

@@ -6,16 +6,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from aiokafka.partitioner import murmur2
-
 from pipeline import topics
 from pipeline.alarms import Alarm, CompositeAlarm
 from pipeline.definitions import DefinitionStore
+from pipeline.partitioning import partition_for_text
 
 
 def partition_of(key: str, partitions: int | None = None) -> int:
     """The partition Kafka's default partitioner gives ``key`` (same as producers and Faust)."""
-    return (murmur2(key.encode("utf-8")) & 0x7FFFFFFF) % (partitions or topics.partitions())
+    return partition_for_text(key, partitions or topics.partitions())
 
 
 class AlarmRuntime:

@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import lru_cache
 from typing import Any, Awaitable, Callable
 
 import mode
-from aiokafka.partitioner import murmur2
 
 from pipeline.kafka_settings import aiokafka_config
+from pipeline.partitioning import partition_for
 from pipeline.worker.settings import app_id
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ class Outbox:
             self._round_robin += 1
             partition = partitions[self._round_robin % len(partitions)]
         else:
-            partition = partitions[key_index(key, len(partitions))]
+            partition = partitions[partition_for(key, len(partitions))]
         slot = self._open.get((topic, partition))
         if slot is None:
             slot = self._open[(topic, partition)] = (self._producer.create_batch(), [])
@@ -150,12 +149,6 @@ class Sealed:
     async def abandoned(self) -> None:
         """Wait for the writes of a batch that will be read again (their failures do not matter)."""
         await asyncio.gather(*(future for future, _ in self._shipped), *self._tracked, return_exceptions=True)
-
-
-@lru_cache(maxsize=16384)
-def key_index(key: bytes, count: int) -> int:
-    """The default partitioner's choice (Java's and aiokafka's): murmur2, positive, modulo."""
-    return (murmur2(key) & 0x7FFFFFFF) % count
 
 
 Handler = Callable[[list[Any], Outbox], Awaitable[None]]  # aiokafka ConsumerRecords of one batch

@@ -68,13 +68,14 @@ class Routing:
         if allowed_rules is not None:
             matched = [(rule, target) for rule, target in matched if rule_arn(bus, rule) in allowed_rules]
         self.archived.extend(await archive(bus, bus_event, source))
-        now_ms = int(time.time() * 1000)
-        self.deliveries.extend(Delivery(event=bus_event, bus=bus, rule=rule, target=target, source=source,
-                                        first_attempt_ms=now_ms)
+        self.deliveries.extend(Delivery(event=bus_event, bus=bus, rule=rule, target=target, source=source)
                                for rule, target in matched)
 
     async def finish(self, out: Outbox) -> None:
         """First attempts into ``out`` (acknowledged or settled with it), then the archives."""
+        now_ms = int(time.time() * 1000)  # the first attempts are made now, one clock read per batch
+        for delivery in self.deliveries:
+            delivery.first_attempt_ms = now_ms
         await attempt_all(self.deliveries, out)
         if self.archived:  # on the archive before the batch's offsets can be committed
             await settle_archived(self.archived)

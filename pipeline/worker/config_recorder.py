@@ -33,6 +33,7 @@ from pipeline.configitems import (
 from pipeline.configitems.item import is_deleted, ordering_key, parse_configuration_item
 from pipeline.configitems.rules.resources import Resources
 from pipeline.definitions import DefinitionStore
+from pipeline.partitioning import partition_for_text
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,7 @@ def max_notification_bytes() -> int | None:
 def partition_for_key(key: str | bytes, partitions: int) -> int:
     """The partition a producer's default partitioner (murmur2, as Java and kafka-python) gives a
     key: which partition's worker owns a resource's current item."""
-    from kafka.partitioner.default import murmur2
-
-    data = key.encode("utf-8") if isinstance(key, str) else key
-    return (murmur2(data) & 0x7FFFFFFF) % partitions
+    return partition_for_text(key, partitions)
 
 
 class ConfigRuleRuntime:

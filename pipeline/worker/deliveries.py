@@ -159,11 +159,14 @@ async def dead_letter(delivery: Delivery, failure: DeliveryError, exhausted: str
 async def attempt_all(deliveries: list[Delivery], out: Outbox) -> None:
     """One attempt each, appended to ``out`` (a batch stage's Outbox): acknowledged when the
     outbox is flushed; a failed attempt is settled (retry topic or dead letters) then."""
+    topic_of: dict[str, str] = {}  # target ARN -> topic, once per call (the prefix is read from the environment)
     for delivery in deliveries:
         try:
             value = render(delivery)
-            await out.send(topics.target_topic(delivery.target["Arn"]), delivery.event.get("id", "").encode(),
-                           value, on_failure=functools.partial(settle, delivery))
+            arn = delivery.target["Arn"]
+            topic = topic_of.get(arn) or topic_of.setdefault(arn, topics.target_topic(arn))
+            await out.send(topic, delivery.event.get("id", "").encode(), value,
+                           on_failure=functools.partial(settle, delivery))
         except Exception as error:
             await settle(delivery, error)
 
