@@ -20,14 +20,17 @@ try:
 
     def murmur2(key: bytes) -> int:
         return _c_murmurhash2(key, KAFKA_SEED)
+
+    def partition_for(key: bytes, count: int) -> int:
+        """The default partitioner's choice for ``key`` among ``count`` partitions."""
+        return (_c_murmurhash2(key, KAFKA_SEED) & 0x7FFFFFFF) % count
 except ImportError:  # pragma: no cover - the dependency is declared; a bare checkout still works
     murmur2 = python_murmur2
 
-
-@lru_cache(maxsize=16384)
-def partition_for(key: bytes, count: int) -> int:
-    """The default partitioner's choice for ``key`` among ``count`` partitions."""
-    return (murmur2(key) & 0x7FFFFFFF) % count
+    @lru_cache(maxsize=16384)  # repeated keys (log groups, metrics) hash once
+    def partition_for(key: bytes, count: int) -> int:
+        """The default partitioner's choice for ``key`` among ``count`` partitions."""
+        return (python_murmur2(key) & 0x7FFFFFFF) % count
 
 
 def partition_for_text(key: str | bytes, count: int) -> int:
