@@ -29,25 +29,27 @@ async def follow_topic(topic: str, on_record: OnRecord, *, on_caught_up: Callabl
     await consumer.start()
     try:
         partition_ids = consumer.partitions_for_topic(topic)
-        while not partition_ids:  # the topic may not exist yet
-            await asyncio.sleep(0.5)
+        while not partition_ids:  # not in the metadata read at start (just created), or not there yet
             await consumer._client.force_metadata_update()
             partition_ids = consumer.partitions_for_topic(topic)
+            if not partition_ids:
+                await asyncio.sleep(0.5)
         partitions = [TopicPartition(topic, p) for p in sorted(partition_ids)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
         caught_up = on_caught_up is None
         while True:
+            # checked before each poll: an empty topic is caught up at once, not one poll later
+            if not caught_up and await _reached(consumer, end):
+                caught_up = True
+                on_caught_up()
             batches = await consumer.getmany(timeout_ms=poll_timeout_ms)
             for records in batches.values():
                 for record in records:
                     result = on_record(record)
                     if inspect.isawaitable(result):
                         await result
-            if not caught_up and await _reached(consumer, end):
-                caught_up = True
-                on_caught_up()
     finally:
         await consumer.stop()
 
