@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any, Awaitable, Callable
 
 import mode
 
 from pipeline.kafka_settings import aiokafka_config
 from pipeline.partitioning import partition_for
+from pipeline.worker.stage_clock import StageClock
 from pipeline.worker.settings import app_id
 
 log = logging.getLogger(__name__)
@@ -180,6 +182,7 @@ class BatchStage(mode.Service):
         self._agent_offsets: dict | None = None  # the app group's offsets, read once (upgrades)
         self._fresh: set = set()  # assigned partitions whose first records are not handled yet
         self._in_flight: tuple[Sealed, dict] | None = None  # handled, not yet acknowledged and committed
+        self.clock = StageClock(name)
 
     @property
     def label(self) -> str:  # mode's name for logs
@@ -235,10 +238,14 @@ class BatchStage(mode.Service):
         else:
             consumer.subscribe(self._topics(), listener=WaitForBatch())
         outbox = Outbox(self._producer())
+        clock = self.clock
         try:
             while not self._stopping:
                 # not under the lock: getmany waits for an assignment, which waits for revocation
+                started = time.monotonic()
                 batches = await consumer.getmany(timeout_ms=self.poll_ms, max_records=self.max_records)
+                clock.add("waiting for records", started)
+                clock.report()
                 async with self._lock:
                     assigned = consumer.assignment()
                     batches = {tp: rs for tp, rs in batches.items() if tp in assigned}
@@ -260,6 +267,7 @@ class BatchStage(mode.Service):
                 async with self._lock:
                     await self._settle_in_flight(consumer)
             finally:
+                clock.report(final=True)
                 await consumer.stop()  # leaves the group: the partitions move at once
 
     async def _skip_what_agents_did(self, consumer, batches: dict) -> dict:
@@ -305,9 +313,12 @@ class BatchStage(mode.Service):
     async def _deliver(self, consumer, batches: dict, outbox: Outbox) -> None:
         """Handle a batch and put it in flight; settle the batch that was in flight before."""
         records = [record for partition_records in batches.values() for record in partition_records]
+        started = time.monotonic()
         try:
             await self._handler(records, outbox)
             sealed = await outbox.seal()
+            started = self.clock.add("handling", started)
+            self.clock.batch(len(records))
         except Exception:
             log.exception("stage %s: batch of %d records not delivered; reading it again", self.stage, len(records))
             outbox.discard()
@@ -319,6 +330,7 @@ class BatchStage(mode.Service):
         if previous is None:
             return
         rewound = await self._settle(consumer, *previous)
+        self.clock.add("waiting for acks and commits", started)
         if rewound is not None:  # this batch was read after the failed one: it is read again too
             self._in_flight = None
             await sealed.abandoned()
