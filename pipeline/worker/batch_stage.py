@@ -244,7 +244,7 @@ class BatchStage(mode.Service):
                 # not under the lock: getmany waits for an assignment, which waits for revocation
                 started = time.monotonic()
                 batches = await consumer.getmany(timeout_ms=self.poll_ms, max_records=self.max_records)
-                clock.add("waiting for records", started)
+                clock.add("waiting for records" if batches else "idle", started)
                 clock.report()
                 async with self._lock:
                     assigned = consumer.assignment()

@@ -1,5 +1,6 @@
-"""Where a batch stage's wall time goes: handling records, waiting for them, waiting for the
-acknowledgements and commit of the batch before. Logged every ``every_s`` seconds while records
+"""Where a batch stage's wall time goes: handling records, waiting for records that then came
+(a fetch round trip while the stage had work), waiting for the acknowledgements and commit of
+the batch before, and idle (polls that returned nothing: caught up). Logged every ``every_s`` seconds while records
 flow, so a slow stage says whether it is busy (CPU) or waiting (broker round trips, fetches)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import time
 
 log = logging.getLogger(__name__)
 
-PARTS = ("handling", "waiting for records", "waiting for acks and commits")
+PARTS = ("handling", "waiting for records", "waiting for acks and commits", "idle")
 
 
 class StageClock:
