@@ -1,5 +1,6 @@
 """Kafka-backed EventBridge commands: put-events, create-archive, describe-archive, list-archives,
-start-replay, describe-replay.
+start-replay, describe-replay (update-archive, delete-archive, list-replays and cancel-replay are
+in pipeline.cli.archive_lifecycle).
 
 Archives and replays are not definitions-topic kinds (yet): they are JSON records on a compacted
 topic of their own, ``<prefix>eventbridge-archives``, keyed ``Archive/<name>`` and
@@ -15,8 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["register", "archives_topic", "archive_topic", "ensure_archives_topic", "read_archive_records",
            "REPLAY_FILTER_HEADER"]
@@ -259,10 +261,12 @@ def _list_archives(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_replay(replay: dict[str, Any], producer) -> tuple[int, str | None]:
+def run_replay(replay: dict[str, Any], producer, cancelled: Callable[[], bool] = lambda: False
+               ) -> tuple[int, str | None, bool]:
     """Republish the archive's events of the replay's time range onto its bus, one-minute bucket
     after bucket (each acknowledged before the next starts). ``producer`` is a kafka-python
-    KafkaProducer. Returns (events replayed, event time of the last one)."""
+    KafkaProducer; ``cancelled`` is asked before each bucket after the first (CancelReplay).
+    Returns (events replayed, event time of the last one, whether it stopped cancelled)."""
     from pipeline import topics
     from pipeline.codec import codec_for
     from pipeline.eventbus.archive import replay_order
@@ -275,15 +279,34 @@ def run_replay(replay: dict[str, Any], producer) -> tuple[int, str | None]:
         headers.append((REPLAY_FILTER_HEADER, json.dumps(replay["FilterArns"]).encode()))
     bus_topic = topics.bus_topic(replay["DestinationBus"])
     last = None
+    count = 0
     for event, _record in ordered:
         if last is not None and last[:16] != event["time"][:16]:
             producer.flush()  # the previous minute is on the bus before this one starts
+            if cancelled():
+                return count, last, True
         # the same event id, as AWS replays it, plus replay-name
         replayed = dict(event, **{"replay-name": replay["ReplayName"]})
         producer.send(bus_topic, key=event["id"].encode(), value=codec.encode(replayed), headers=headers)
         last = event["time"]
+        count += 1
     producer.flush()
-    return len(ordered), last
+    return count, last, False
+
+
+def cancellation_check(replay_key: str, every_s: float = 1.0) -> Callable[[], bool]:
+    """Whether CancelReplay marked the replay CANCELLING: the archives topic read at most once per
+    ``every_s`` seconds (a replay of many minutes would otherwise read it once a minute bucket)."""
+    checked = [0.0, False]
+
+    def cancelled() -> bool:
+        now = time.monotonic()
+        if not checked[1] and now - checked[0] >= every_s:
+            checked[0] = now
+            checked[1] = (_current_entries().get(replay_key) or {}).get("State") == "CANCELLING"
+        return checked[1]
+
+    return cancelled
 
 
 def _start_replay(args: argparse.Namespace) -> int:
@@ -324,7 +347,7 @@ def _start_replay(args: argparse.Namespace) -> int:
     _write_entry(key, document)
     producer = KafkaProducer(**kafka_python_config(), linger_ms=5)
     try:
-        count, last = run_replay(replay, producer)
+        count, last, was_cancelled = run_replay(replay, producer, cancellation_check(key))
     except Exception as error:
         document.update(State="FAILED", StateReason=f"{type(error).__name__}: {error}", ReplayEndTime=_iso(_now()))
         _write_entry(key, document)
@@ -333,12 +356,12 @@ def _start_replay(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     finally:
         producer.close()
-    document.update(State="COMPLETED", StateReason=f"Replayed {count} events.",
-                    EventLastReplayedTime=last, ReplayEndTime=_iso(_now()))
+    state = "CANCELLED" if was_cancelled else "COMPLETED"
+    reason = f"Cancelled after {count} events." if was_cancelled else f"Replayed {count} events."
+    document.update(State=state, StateReason=reason, EventLastReplayedTime=last, ReplayEndTime=_iso(_now()))
     _write_entry(key, document)
     # StartReplay's response shape; the replay ran synchronously, so the state is final already
-    print_json({"ReplayArn": arn, "State": "COMPLETED", "StateReason": document["StateReason"],
-                "ReplayStartTime": document["ReplayStartTime"]})
+    print_json({"ReplayArn": arn, "State": state, "StateReason": reason, "ReplayStartTime": document["ReplayStartTime"]})
     return EXIT_OK
 
 
