@@ -109,17 +109,24 @@ def validate_archive(body: dict[str, Any]) -> dict[str, Any]:
         text = pattern if isinstance(pattern, str) else json.dumps(pattern, separators=(",", ":"))
         check_pattern(text)  # EventPatternError → InvalidEventPatternException
         archive["EventPattern"] = text
-    days = body.get("RetentionDays", 0)
+    archive["RetentionDays"] = retention_days(body.get("RetentionDays", 0))
+    if body.get("Description") is not None:
+        archive["Description"] = description(body["Description"])
+    return archive
+
+
+def retention_days(days: Any) -> int:
+    """A request's RetentionDays (0 = forever), or the ValidationException AWS answers."""
     if type(days) is not int or days < 0:
         raise ArchiveError(f"1 validation error detected: Value '{days}' at 'retentionDays' failed to satisfy "
                            "constraint: Member must have value greater than or equal to 0")
-    archive["RetentionDays"] = days
-    description = body.get("Description")
-    if description is not None:
-        if not isinstance(description, str) or len(description) > 512:
-            raise ArchiveError("Parameter Description is not valid.")
-        archive["Description"] = description
-    return archive
+    return days
+
+
+def description(text: Any) -> str:
+    if not isinstance(text, str) or len(text) > 512:
+        raise ArchiveError("Parameter Description is not valid.")
+    return text
 
 
 def parse_time(value: Any, where: str) -> datetime:

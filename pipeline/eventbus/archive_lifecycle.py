@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from pipeline.eventbus.archive import _ARCHIVE_NAME, REPLAY_STATES, ArchiveError, _request_name, archive_from_arn
+from pipeline.eventbus.archive import (_ARCHIVE_NAME, REPLAY_STATES, ArchiveError, _request_name, archive_from_arn,
+                                      description, retention_days)
 
 __all__ = ["validate_archive_update", "list_replays", "replay_summary", "cancel_replay", "CANCELLABLE"]
 
@@ -44,16 +45,9 @@ def validate_archive_update(body: dict[str, Any], archive: dict[str, Any] | None
         else:
             updated.pop("EventPattern", None)
     if "RetentionDays" in body:
-        days = body["RetentionDays"]
-        if type(days) is not int or days < 0:
-            raise ArchiveError(f"1 validation error detected: Value '{days}' at 'retentionDays' failed to "
-                               "satisfy constraint: Member must have value greater than or equal to 0")
-        updated["RetentionDays"] = days
-    description = body.get("Description")
-    if description is not None:
-        if not isinstance(description, str) or len(description) > 512:
-            raise ArchiveError("Parameter Description is not valid.")
-        updated["Description"] = description
+        updated["RetentionDays"] = retention_days(body["RetentionDays"])
+    if body.get("Description") is not None:
+        updated["Description"] = description(body["Description"])
     return updated
 
 
