@@ -15,12 +15,14 @@ sends one tick per partition of the alarm-ticks topic; a tick evaluates up to
 stops arriving still moves its alarms (missing data) without any new record, and data that
 arrives later than the lag counts as missing for that evaluation, as in CloudWatch. Each
 instant is evaluated once per alarm. Ticks go through a topic because Faust tables may only be
-changed while processing an event of the partition that owns the key.
+changed while processing an event of the partition that owns the key; for the same reason
+``pipeline set-alarm-state`` sends its request on that topic, to the alarm's partition.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
@@ -28,6 +30,8 @@ import time
 from pipeline import topics
 from pipeline.alarms import (AlarmState, add_value, anomaly, check_datum_time, evaluate, evaluation_times,
                              expire_buckets, new_bucket, period_start, retention_seconds, train_band_model)
+from pipeline.alarms.set_state import SetAlarmState, forced_change
+from pipeline.cli.set_alarm_state import SET_STATE_KEY
 from pipeline.codec import DecodeError, codec_for
 from pipeline.keys import metric_identity
 from pipeline.metric_data import samples_of
@@ -189,11 +193,40 @@ async def aggregate_metric_data(stream):
             await send_dead_letter(event, "alarm-evaluation", error)
 
 
+async def apply_set_state(partition: int, request: SetAlarmState) -> None:
+    """SetAlarmState on the partition that owns the alarm: the new state is written (its
+    LastEvaluated kept, so the next due evaluation compares the data with it) and published."""
+    alarm = runtime.alarms.get(request.alarm_name)
+    if alarm is None or partition_of(alarm.metric_key) != partition:
+        log.warning("set-alarm-state for %s ignored: no such metric alarm on partition %s", request.alarm_name,
+                    partition)
+        return
+    now = time.time()
+    states = dict(alarm_states.get(alarm.metric_key) or {})
+    state = states.get(alarm.name) or {"StateValue": AlarmState.INSUFFICIENT_DATA.value,
+                                       "StateReason": "Unchecked: Initial alarm creation",
+                                       "LastEvaluated": now - alarm.cadence}
+    change = forced_change(request, state["StateValue"], state["StateReason"], now)
+    if change is None:
+        return
+    states[alarm.name] = dict(state, StateValue=change.state.value, StateReason=change.reason,
+                              Timestamp=change.timestamp)
+    alarm_states[alarm.metric_key] = states  # before publishing, as evaluate_partition does
+    await asyncio.gather(*await send_transition(change, alarm, alarm.actions_for(change.state)))
+
+
 @app.agent(ticks)
 async def evaluate_on_ticks(stream):
     await wait_until_loaded()
     async for event in stream.events():
         partition = event.message.partition
+        if event.key == SET_STATE_KEY:  # pipeline set-alarm-state, sent to this partition
+            try:
+                await apply_set_state(partition, SetAlarmState.from_dict(json.loads(event.value)))
+            except Exception as error:
+                log.exception("set-alarm-state failed on partition %s", partition)
+                await send_dead_letter(event, "set-alarm-state", error)
+            continue
         try:
             await evaluate_partition(partition, max(watermarks.get(partition, 0.0), time.time() - WALL_LAG_S))
         except Exception:

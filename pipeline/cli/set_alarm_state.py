@@ -1,0 +1,71 @@
+"""set-alarm-state (SetAlarmState): force a metric alarm's state, for testing its actions.
+
+The request is checked here (pipeline.alarms.set_state) and sent to the worker that owns the
+alarm: a record keyed ``set-alarm-state`` on the alarm-ticks partition of the alarm's metric,
+the partition whose worker keeps the alarm's state. That worker writes the new state, publishes
+the transition (state change, history, actions, bus event) and the alarm's next evaluation
+compares the data with the forced state, so it returns to its actual state then. The command
+answers once the record is on the topic, like AWS answers before the actions run.
+
+Composite alarms are not supported yet (their states live in the composite agent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+SET_STATE_KEY = b"set-alarm-state"
+
+
+def _fail(code: str, message: str) -> int:
+    print(f"An error occurred ({code}) when calling the SetAlarmState operation: {message}", file=sys.stderr)
+    return 1
+
+
+def set_alarm_state(args: argparse.Namespace) -> int:
+    from kafka import KafkaAdminClient, KafkaProducer
+
+    from pipeline import topics
+    from pipeline.alarms import Alarm
+    from pipeline.alarms.set_state import SetAlarmStateError, check_set_alarm_state
+    from pipeline.cli.cloudwatch import current_definitions
+    from pipeline.kafka_settings import kafka_python_config
+    from pipeline.worker.alarm_runtime import partition_of
+
+    try:
+        request = check_set_alarm_state(args.alarm_name, args.state_value, args.state_reason, args.state_reason_data)
+    except SetAlarmStateError as error:
+        return _fail(error.aws_code, str(error))
+    definitions = current_definitions(["MetricAlarm", "CompositeAlarm"])
+    definition = definitions.get(f"MetricAlarm/{request.alarm_name}")
+    if definition is None:
+        if f"CompositeAlarm/{request.alarm_name}" in definitions:
+            return _fail("ValidationError", "set-alarm-state on a composite alarm is not supported by this pipeline")
+        return _fail("ResourceNotFound", f"Alarm {request.alarm_name} not found")
+    alarm = Alarm.from_normalised(definition["body"])
+    topic = f"{topics.prefix()}alarm-ticks"
+    admin = KafkaAdminClient(**kafka_python_config())
+    try:
+        if topic not in admin.list_topics():
+            return _fail("ResourceNotFound", f"no worker has run yet ({topic} does not exist): start `pipeline worker`")
+    finally:
+        admin.close()
+    producer = KafkaProducer(**kafka_python_config())
+    try:
+        producer.send(topic, key=SET_STATE_KEY, value=json.dumps(request.to_dict()).encode(),
+                      partition=partition_of(alarm.metric_key)).get(timeout=30)
+    finally:
+        producer.close()
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("set-alarm-state", help="force a metric alarm's state to test its actions "
+                                                           "(SetAlarmState)")
+    parser.add_argument("--alarm-name", required=True)
+    parser.add_argument("--state-value", required=True, help="OK, ALARM or INSUFFICIENT_DATA")
+    parser.add_argument("--state-reason", required=True)
+    parser.add_argument("--state-reason-data", help="a JSON object (text)")
+    parser.set_defaults(handler=set_alarm_state)
