@@ -5,39 +5,29 @@ One batch stage (pipeline.worker.batch_stage) follows every bus topic by pattern
 within ``PIPELINE_BUS_DISCOVERY_MS``, default 5 s). Buses named in ``PIPELINE_EVENT_BUSES``
 (comma-separated) are created at start.
 Deliveries and their retries are in pipeline.worker.deliveries; scheduled rules fire from a
-leader-only timer. Events kept by an archive (pipeline.worker.agents.archives) are written to the
+leader-only timer (pipeline.worker.agents.schedules). Events kept by an archive (pipeline.worker.agents.archives) are written to the
 archive's topic before their deliveries start. A replayed event (``replay-name`` set) whose bus
 record carries the ``pipeline-replay-filter-arns`` header goes only to the rules listed there
 (StartReplay's Destination.FilterArns).
-
-``PIPELINE_SCHEDULE_MINUTE_S`` (tests and demos only) sets how many wall-clock seconds a
-schedule minute lasts for ``rate(...)`` rules: with 2, ``rate(1 minute)`` fires every 2 seconds
-(ticks at multiples of the scaled period since the epoch). ``cron(...)`` ignores it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import re
 import time
-import uuid
-from datetime import datetime, timezone
 
 from pipeline import topics
 from pipeline.codec import DecodeError, codec_for
-from pipeline.eventbus import Rate, parse_schedule, scheduled_event
 from pipeline.cli.events import REPLAY_FILTER_HEADER
 from pipeline.worker.app import app
 from pipeline.worker.batch_stage import BatchStage, Outbox
 from pipeline.worker.channels import kafka_producer, role_channel, track_topic
 from pipeline.worker.deadletter import send_dead_letter, send_record_dead_letter
-from pipeline.worker.bus_routing import Routing, bus_codec, rules_and_archives_loaded, runtime
+from pipeline.worker.bus_routing import Routing, bus_codec, rules_and_archives_loaded
 from pipeline.worker.deliveries import Delivery, deliver_now
-from pipeline.worker.event_rules import rule_arn
-from pipeline.worker.settings import account_id, region
 
 log = logging.getLogger(__name__)
 
@@ -120,48 +110,3 @@ async def retry_target_deliveries(stream):
         delivery.attempt += 1
         await deliver_now([delivery])  # a failure is settled again: the next retry or a dead letter
 
-
-_last_tick: dict[str, datetime] = {}
-MINUTE_S = float(os.environ.get("PIPELINE_SCHEDULE_MINUTE_S", "60"))
-
-
-def next_tick(schedule, last: datetime) -> datetime | None:
-    """The first fire time after ``last``; rate(...) periods scaled by PIPELINE_SCHEDULE_MINUTE_S."""
-    if MINUTE_S == 60 or not isinstance(schedule, Rate):
-        return schedule.next_after(last)
-    period = schedule.seconds / 60 * MINUTE_S
-    return datetime.fromtimestamp((math.floor(last.timestamp() / period) + 1) * period, tz=timezone.utc)
-
-
-@app.timer(interval=min(1.0, MINUTE_S / 4))
-async def fire_scheduled_rules() -> None:
-    """One "Scheduled Event" per tick of each scheduled rule, from the leader only.
-
-    A worker that is not the leader forgets its ticks, so a worker that becomes leader (again)
-    starts counting at the time it first runs this timer as leader: it never catches up on ticks
-    another leader fired, and a tick that fell between the old leader's last run and then is
-    skipped. Event ids are derived from rule and tick, so if
-    two workers both fire a tick around a leadership change, the repeat carries the same id and
-    consumers can drop it.
-    """
-    if not app.is_leader():
-        _last_tick.clear()
-        return
-    now = datetime.now(timezone.utc)
-    for name, body in runtime.scheduled_rules():
-        schedule = parse_schedule(body["ScheduleExpression"])
-        last = _last_tick.setdefault(name, now)
-        tick = next_tick(schedule, last)
-        if tick is None or tick > now:
-            continue
-        _last_tick[name] = tick
-        bus, _, rule = name.partition("/")
-        arn = rule_arn(bus, rule)
-        event = scheduled_event(rule_arn=arn, time=tick, account=account_id(), region=region(),
-                                event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{arn}@{tick.isoformat()}")))
-        log.info("scheduled rule %s fired for %s", name, event["time"])
-        # a scheduled event goes straight to its own rule's targets, as in EventBridge
-        await deliver_now([Delivery(event=event, bus=bus, rule=rule, target=target,
-                                    source=(topics.bus_topic(bus), -1, -1),
-                                    first_attempt_ms=int(time.time() * 1000))
-                           for target in runtime.targets.get(name, ())])
