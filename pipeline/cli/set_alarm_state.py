@@ -1,13 +1,13 @@
 """set-alarm-state (SetAlarmState): force a metric alarm's state, for testing its actions.
 
 The request is checked here (pipeline.alarms.set_state) and sent to the worker that owns the
-alarm: a record keyed ``set-alarm-state`` on the alarm-ticks partition of the alarm's metric,
-the partition whose worker keeps the alarm's state. That worker writes the new state, publishes
-the transition (state change, history, actions, bus event) and the alarm's next evaluation
-compares the data with the forced state, so it returns to its actual state then. The command
-answers once the record is on the topic, like AWS answers before the actions run.
-
-Composite alarms are not supported yet (their states live in the composite agent).
+alarm's state: for a metric alarm a record keyed ``set-alarm-state`` on the alarm-ticks partition
+of the alarm's metric, for a composite alarm a ``set-state`` input on composite-inputs keyed by
+the composite. That worker writes the new state and publishes the transition (state change,
+history, actions, bus event). A metric alarm's next evaluation compares the data with the forced
+state, so it returns to its actual state then; a composite keeps the forced state until a child
+alarm changes state or its definition changes (AWS). The command answers once the record is on
+the topic, like AWS answers before the actions run.
 """
 
 from __future__ import annotations
@@ -39,13 +39,17 @@ def set_alarm_state(args: argparse.Namespace) -> int:
     except SetAlarmStateError as error:
         return _fail(error.aws_code, str(error))
     definitions = current_definitions(["MetricAlarm", "CompositeAlarm"])
-    definition = definitions.get(f"MetricAlarm/{request.alarm_name}")
-    if definition is None:
-        if f"CompositeAlarm/{request.alarm_name}" in definitions:
-            return _fail("ValidationError", "set-alarm-state on a composite alarm is not supported by this pipeline")
+    metric_alarm = definitions.get(f"MetricAlarm/{request.alarm_name}")
+    if metric_alarm is not None:  # to the partition of the alarm's metric, whose worker keeps its state
+        topic, key = f"{topics.prefix()}alarm-ticks", SET_STATE_KEY
+        partition = partition_of(Alarm.from_normalised(metric_alarm["body"]).metric_key)
+        value = request.to_dict()
+    elif f"CompositeAlarm/{request.alarm_name}" in definitions:  # keyed by the composite, like its inputs
+        topic, key = f"{topics.prefix()}composite-inputs", request.alarm_name.encode()
+        partition = None
+        value = {"kind": "set-state", "request": request.to_dict()}
+    else:
         return _fail("ResourceNotFound", f"Alarm {request.alarm_name} not found")
-    alarm = Alarm.from_normalised(definition["body"])
-    topic = f"{topics.prefix()}alarm-ticks"
     admin = KafkaAdminClient(**kafka_python_config())
     try:
         if topic not in admin.list_topics():
@@ -54,15 +58,14 @@ def set_alarm_state(args: argparse.Namespace) -> int:
         admin.close()
     producer = KafkaProducer(**kafka_python_config())
     try:
-        producer.send(topic, key=SET_STATE_KEY, value=json.dumps(request.to_dict()).encode(),
-                      partition=partition_of(alarm.metric_key)).get(timeout=30)
+        producer.send(topic, key=key, value=json.dumps(value).encode(), partition=partition).get(timeout=30)
     finally:
         producer.close()
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("set-alarm-state", help="force a metric alarm's state to test its actions "
+    parser = subparsers.add_parser("set-alarm-state", help="force an alarm's state to test its actions "
                                                            "(SetAlarmState)")
     parser.add_argument("--alarm-name", required=True)
     parser.add_argument("--state-value", required=True, help="OK, ALARM or INSUFFICIENT_DATA")

@@ -1,5 +1,6 @@
 """set-alarm-state on the real broker: the forced transition runs the alarm's actions, lands in
-the history, and the next evaluation takes the alarm back to the state its data give."""
+the history, and the next evaluation takes the alarm back to the state its data give; a
+composite alarm is forced through its own agent."""
 
 from __future__ import annotations
 
@@ -64,8 +65,10 @@ def test_a_forced_alarm_runs_its_actions_and_returns_to_its_actual_state(pipelin
     assert changes[1]["NewStateReason"] == "testing the pager"
     assert changes[1]["StateReasonData"] == {"by": "alice"}
     assert changes[1]["Actions"] == ["kafka:pager"]
-    # back at the next evaluation (10 s periods, 2 s ticks), from the data, not the request
+    # back at the next evaluation (10 s periods, 2 s ticks), from the data, not the request, and
+    # stamped later than the forced change, so readers that order by time see it last
     assert changes[2]["NewStateReason"].startswith("Threshold Crossed")
+    assert changes[0]["StateChangeTime"] < changes[1]["StateChangeTime"] < changes[2]["StateChangeTime"]
     assert changes[2]["StateChangeTime"] / 1000 - started < 30
 
     pages = read_records(topics.target_topic("pager"), count=3, timeout_s=30, schema="alarm_state_change")
@@ -77,10 +80,23 @@ def test_a_forced_alarm_runs_its_actions_and_returns_to_its_actual_state(pipelin
     same = cli("set-alarm-state", "--alarm-name", "quiet-queue", "--state-value", "OK", "--state-reason", "noop",
                env=pipeline_env)
     assert same.returncode == 0  # the state it is in: nothing happens
-    refused = [cli("set-alarm-state", "--alarm-name", name, "--state-value", "ALARM", "--state-reason", "r",
-                   env=pipeline_env) for name in ("nope", "shop-down")]
-    assert refused[0].returncode == 1 and "(ResourceNotFound)" in refused[0].stderr
-    assert refused[1].returncode == 1 and "composite alarm is not supported" in refused[1].stderr
+    unknown = cli("set-alarm-state", "--alarm-name", "nope", "--state-value", "ALARM", "--state-reason", "r",
+                  env=pipeline_env)
+    assert unknown.returncode == 1 and "(ResourceNotFound)" in unknown.stderr
     time.sleep(3)
     assert len(read_records("alarm-state-changes", count=10, timeout_s=3,
                             predicate=lambda r: r["value"]["AlarmName"] == "quiet-queue")) == 3
+
+    # the composite followed its child: OK, ALARM (the forced one), OK again, in that order
+    composite_changes = read_records("alarm-state-changes", count=3, timeout_s=30,
+                                     predicate=lambda r: r["value"]["AlarmName"] == "shop-down")
+    assert [c["value"]["NewStateValue"] for c in composite_changes] == ["OK", "ALARM", "OK"]
+    # a composite keeps a forced state until a child changes (its own tests: test_composite_set_state.py)
+    composite = cli("set-alarm-state", "--alarm-name", "shop-down", "--state-value", "ALARM", "--state-reason",
+                    "drill", env=pipeline_env)
+    assert composite.returncode == 0, composite.stderr
+    forced = read_records("alarm-state-changes", count=1, timeout_s=30,
+                          predicate=lambda r: r["value"]["AlarmName"] == "shop-down"
+                          and r["value"]["NewStateReason"] == "drill")
+    assert forced and forced[0]["value"]["NewStateValue"] == "ALARM"
+    assert forced[0]["value"]["AlarmType"] == "CompositeAlarm"

@@ -201,12 +201,15 @@ async def apply_set_state(partition: int, request: SetAlarmState) -> None:
         log.warning("set-alarm-state for %s ignored: no such metric alarm on partition %s", request.alarm_name,
                     partition)
         return
-    now = time.time()
     states = dict(alarm_states.get(alarm.metric_key) or {})
     state = states.get(alarm.name) or {"StateValue": AlarmState.INSUFFICIENT_DATA.value,
                                        "StateReason": "Unchecked: Initial alarm creation",
-                                       "LastEvaluated": now - alarm.cadence}
-    change = forced_change(request, state["StateValue"], state["StateReason"], now)
+                                       "LastEvaluated": time.time() - WALL_LAG_S - alarm.cadence}
+    # stamped just after the last evaluated instant: evaluation runs in event time, up to
+    # PIPELINE_ALARM_WALL_LAG_S behind the wall clock, and the transition that takes the alarm back
+    # must come later for every reader that orders by StateChangeTime (composites, describe-alarms)
+    stamp = max(state.get("Timestamp") or 0.0, state["LastEvaluated"]) + 0.001
+    change = forced_change(request, state["StateValue"], state["StateReason"], stamp)
     if change is None:
         return
     states[alarm.name] = dict(state, StateValue=change.state.value, StateReason=change.reason,

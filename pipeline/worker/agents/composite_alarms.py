@@ -33,6 +33,7 @@ from typing import Any
 
 from pipeline import topics
 from pipeline.alarms import AlarmState, evaluate_composite, find_cycle, new_suppression, suppression_step
+from pipeline.alarms.set_state import SetAlarmState, forced_change
 from pipeline.codec import codec_for
 from pipeline.worker.agents.alarms import runtime
 from pipeline.worker.alarm_outputs import publish_actions, publish_transition
@@ -133,7 +134,8 @@ async def forward_child_states(stream):
 
 def new_entry() -> dict[str, Any]:
     return {"Children": {}, "StateValue": AlarmState.INSUFFICIENT_DATA.value, "StateReason": INITIAL_REASON,
-            "Timestamp": None, "Suppression": new_suppression(), "Suppressor": None, "LastRecord": None}
+            "Timestamp": None, "Suppression": new_suppression(), "Suppressor": None, "LastRecord": None,
+            "Forced": None}
 
 
 async def step(composite, entry: dict[str, Any], message: dict[str, Any], now: float) -> bool:
@@ -144,6 +146,15 @@ async def step(composite, entry: dict[str, Any], message: dict[str, Any], now: f
         entry["Suppressor"], entry["Suppression"] = suppressor, new_suppression()
         changed = True
     suppressor_moved = False
+    if message.get("kind") == "set-state":  # pipeline set-alarm-state
+        forced = forced_change(SetAlarmState.from_dict(message["request"]), entry["StateValue"],
+                               entry["StateReason"], now, alarm_type="CompositeAlarm")
+        if forced is None:
+            return changed
+        # AWS: a forced composite returns to its actual state only once a child changes state or
+        # its configuration is updated, so ticks leave it alone until then
+        entry["Forced"] = list(_fingerprint(composite))
+        return await _transition(composite, entry, forced, now, suppressor_moved=False) or True
     if message.get("kind") == "state":
         alarm = message["alarm"]
         if alarm not in composite.rule.alarm_names and alarm != suppressor:
@@ -160,8 +171,23 @@ async def step(composite, entry: dict[str, Any], message: dict[str, Any], now: f
     if composite.name in cyclic_composites():
         return changed
     at = max(now, entry.get("Timestamp") or 0.0)
+    if entry.get("Forced") is not None:
+        child_changed = message.get("kind") == "state" and message["alarm"] in composite.rule.alarm_names
+        if not child_changed and entry["Forced"] == list(_fingerprint(composite)):
+            # forced by set-alarm-state, and no child or definition changed since: not evaluated,
+            # but the suppressor's periods still run
+            return await _transition(composite, entry, None, at, suppressor_moved) or changed
+        entry["Forced"] = None
+        changed = True
     change = evaluate_composite(composite, entry["Children"], at, previous_state=entry["StateValue"],
                                 previous_reason=entry["StateReason"])
+    return await _transition(composite, entry, change, at, suppressor_moved) or changed
+
+
+async def _transition(composite, entry: dict[str, Any], change, at: float, suppressor_moved: bool) -> bool:
+    """Publish ``change`` (None: none) with the suppressor's say on actions; True when ``entry`` changed."""
+    changed = False
+    suppressor = composite.actions_suppressor
     suppressor_state = entry["Children"].get(suppressor, {}).get("StateValue") if suppressor else None
     run = False
     if change is not None or suppressor_moved or entry["Suppression"].get("Pending"):
