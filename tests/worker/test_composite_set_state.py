@@ -32,7 +32,11 @@ def composite(rule: str = "ALARM(api-errors)") -> CompositeAlarm:
 
 
 def run(alarm, entry, message, now):
-    return asyncio.run(agent.step(alarm, entry, message, now))
+    loop = asyncio.new_event_loop()  # not asyncio.run: that would unset the loop other tests hold
+    try:
+        return loop.run_until_complete(agent.step(alarm, entry, message, now))
+    finally:
+        loop.close()
 
 
 def set_state(value: str, reason: str = "testing") -> dict:
