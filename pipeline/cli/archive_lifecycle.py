@@ -18,6 +18,7 @@ from pipeline.cli.events import EXIT_OK, _current_entries, _fail, _text, _write_
 
 
 def _update_archive(args: argparse.Namespace) -> int:
+    from pipeline.admin import set_topic_config
     from pipeline.cli.output import print_json
     from pipeline.eventbus.archive import ArchiveError, retention_ms
     from pipeline.eventbus.archive_lifecycle import validate_archive_update
@@ -39,32 +40,15 @@ def _update_archive(args: argparse.Namespace) -> int:
     except ArchiveError as error:
         return _fail(error.aws_code, "UpdateArchive", str(error))
     if "RetentionDays" in body:
-        _set_retention(archive_topic(archive["ArchiveName"]), retention_ms(archive["RetentionDays"]))
+        set_topic_config(archive_topic(archive["ArchiveName"]), "retention.ms", str(retention_ms(archive["RetentionDays"])))
     _write_entry(key, archive)
     print_json({"ArchiveArn": archive["ArchiveArn"], "State": archive["State"],
                 "CreationTime": archive["CreationTime"]})
     return EXIT_OK
 
 
-def _set_retention(topic: str, milliseconds: int) -> None:
-    from kafka import KafkaAdminClient
-    from kafka.admin import ConfigResource, ConfigResourceType
-
-    from pipeline.kafka_settings import kafka_python_config
-
-    admin = KafkaAdminClient(**kafka_python_config())
-    try:
-        results = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic,
-                                                      configs={"retention.ms": str(milliseconds)})])
-        for by_name in results.values():  # kafka-python reports a refused change, it does not raise it
-            outcome = by_name.get(topic) if isinstance(by_name, dict) else None
-            if isinstance(outcome, BaseException):
-                raise outcome
-    finally:
-        admin.close()
-
-
 def _delete_archive(args: argparse.Namespace) -> int:
+    from pipeline.admin import delete_topic
     from pipeline.cli.output import print_json
 
     ensure_archives_topic()
@@ -72,24 +56,9 @@ def _delete_archive(args: argparse.Namespace) -> int:
     if key not in _current_entries():
         return _fail("ResourceNotFoundException", "DeleteArchive", f"Archive {args.archive_name} does not exist.")
     _write_entry(key, None)
-    _delete_topic(archive_topic(args.archive_name))
+    delete_topic(archive_topic(args.archive_name))
     print_json({})
     return EXIT_OK
-
-
-def _delete_topic(topic: str) -> None:
-    from kafka import KafkaAdminClient
-    from kafka.errors import UnknownTopicOrPartitionError
-
-    from pipeline.kafka_settings import kafka_python_config
-
-    admin = KafkaAdminClient(**kafka_python_config())
-    try:
-        admin.delete_topics([topic])
-    except UnknownTopicOrPartitionError:
-        pass  # never written to, or deleted already
-    finally:
-        admin.close()
 
 
 def _list_replays(args: argparse.Namespace) -> int:

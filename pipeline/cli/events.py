@@ -44,35 +44,19 @@ def archive_topic(name: str) -> str:
     return archive_topic_name(topics.prefix(), name)
 
 
-def _create_topics(wanted: dict[str, dict]) -> None:
-    from kafka import KafkaAdminClient
-
-    from pipeline.kafka_settings import kafka_python_config
-
-    admin = KafkaAdminClient(**kafka_python_config())
-    try:
-        missing = {n: c for n, c in wanted.items() if n not in set(admin.list_topics())}
-        if missing:
-            try:
-                admin.create_topics(missing, wait_for_metadata=True)
-            except Exception as error:  # another process created them first
-                if "TopicAlreadyExists" not in type(error).__name__ + str(error):
-                    raise
-    finally:
-        admin.close()
-
-
 def ensure_archives_topic() -> None:
-    _create_topics({archives_topic(): {"num_partitions": 1, "replication_factor": 1,
-                                       "configs": {"cleanup.policy": "compact"}}})
+    from pipeline.admin import ensure_compacted_topic
+
+    ensure_compacted_topic(archives_topic())
 
 
 def _ensure_archive_topic(name: str, retention_days: int) -> None:
     from pipeline import topics
+    from pipeline.admin import create_missing_topics
     from pipeline.eventbus.archive import retention_ms
 
-    _create_topics({archive_topic(name): {"num_partitions": topics.partitions(), "replication_factor": 1,
-                                          "configs": {"retention.ms": str(retention_ms(retention_days))}}})
+    create_missing_topics({archive_topic(name): {"num_partitions": topics.partitions(), "replication_factor": 1,
+                                                 "configs": {"retention.ms": str(retention_ms(retention_days))}}})
 
 
 def _current_entries() -> dict[str, dict]:

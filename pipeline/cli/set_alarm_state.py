@@ -25,9 +25,10 @@ def _fail(code: str, message: str) -> int:
 
 
 def set_alarm_state(args: argparse.Namespace) -> int:
-    from kafka import KafkaAdminClient, KafkaProducer
+    from kafka import KafkaProducer
 
     from pipeline import topics
+    from pipeline.admin import topic_exists
     from pipeline.alarms import Alarm
     from pipeline.alarms.set_state import SetAlarmStateError, check_set_alarm_state
     from pipeline.cli.cloudwatch import current_definitions
@@ -50,12 +51,8 @@ def set_alarm_state(args: argparse.Namespace) -> int:
         value = {"kind": "set-state", "request": request.to_dict()}
     else:
         return _fail("ResourceNotFound", f"Alarm {request.alarm_name} not found")
-    admin = KafkaAdminClient(**kafka_python_config())
-    try:
-        if topic not in admin.list_topics():
-            return _fail("ResourceNotFound", f"no worker has run yet ({topic} does not exist): start `pipeline worker`")
-    finally:
-        admin.close()
+    if not topic_exists(topic):
+        return _fail("ResourceNotFound", f"no worker has run yet ({topic} does not exist): start `pipeline worker`")
     producer = KafkaProducer(**kafka_python_config())
     try:
         producer.send(topic, key=key, value=json.dumps(value).encode(), partition=partition).get(timeout=30)

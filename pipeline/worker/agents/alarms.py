@@ -115,6 +115,12 @@ async def evaluate_partition(partition: int, clock: float) -> None:
     await asyncio.gather(*acknowledgements)
 
 
+def initial_state(alarm, clock: float) -> dict:
+    """A new alarm's state entry, as if last evaluated one cadence before ``clock``: due at ``clock``."""
+    return {"StateValue": AlarmState.INSUFFICIENT_DATA.value, "StateReason": "Unchecked: Initial alarm creation",
+            "LastEvaluated": clock - alarm.cadence}
+
+
 def _evaluate_metric(key: str, clock: float) -> list:
     """The (change, alarm) transitions of one metric's alarms up to ``clock``; tables updated."""
     alarms = runtime.by_metric.get(key, [])
@@ -124,9 +130,7 @@ def _evaluate_metric(key: str, clock: float) -> list:
     transitions = []
     changed = trained = False
     for alarm in alarms:
-        state = states.get(alarm.name) or {"StateValue": AlarmState.INSUFFICIENT_DATA.value,
-                                           "StateReason": "Unchecked: Initial alarm creation",
-                                           "LastEvaluated": clock - alarm.cadence}
+        state = states.get(alarm.name) or initial_state(alarm, clock)
         due = list(evaluation_times(alarm, state["LastEvaluated"] + 1, clock))[-MAX_CATCH_UP:]
         for moment in due:
             model = None
@@ -202,9 +206,7 @@ async def apply_set_state(partition: int, request: SetAlarmState) -> None:
                     partition)
         return
     states = dict(alarm_states.get(alarm.metric_key) or {})
-    state = states.get(alarm.name) or {"StateValue": AlarmState.INSUFFICIENT_DATA.value,
-                                       "StateReason": "Unchecked: Initial alarm creation",
-                                       "LastEvaluated": time.time() - WALL_LAG_S - alarm.cadence}
+    state = states.get(alarm.name) or initial_state(alarm, time.time() - WALL_LAG_S)
     # stamped just after the last evaluated instant: evaluation runs in event time, up to
     # PIPELINE_ALARM_WALL_LAG_S behind the wall clock, and the transition that takes the alarm back
     # must come later for every reader that orders by StateChangeTime (composites, describe-alarms)

@@ -64,10 +64,9 @@ def _apply_progress(record) -> None:
 
 @app.task
 async def follow_schedule_progress() -> None:
-    from pipeline.cli.events import _create_topics
+    from pipeline.admin import ensure_compacted_topic
 
-    await asyncio.to_thread(_create_topics, {progress_topic(): {"num_partitions": 1, "replication_factor": 1,
-                                                                "configs": {"cleanup.policy": "compact"}}})
+    await asyncio.to_thread(ensure_compacted_topic, progress_topic())
     await follow_topic_forever(progress_topic(), _apply_progress, on_caught_up=_progress_read.set)
 
 
