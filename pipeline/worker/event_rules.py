@@ -20,7 +20,6 @@ class EventRuleRuntime:
     def __init__(self, store: DefinitionStore) -> None:
         self.rule_sets: dict[str, RuleSet] = {}  # bus -> enabled pattern rules
         self.rules: dict[str, dict[str, Any]] = {}  # "bus/rule" -> PutRule body
-        self.targets: dict[str, list[dict[str, Any]]] = {}  # "bus/rule" -> targets
         self._bus_targets: dict[str, dict[str, list[dict[str, Any]]]] = {}  # bus -> rule -> targets
         store.subscribe("Rule", self._on_rule)
         store.subscribe("Targets", self._on_targets)
@@ -40,10 +39,14 @@ class EventRuleRuntime:
         bus, _, rule = name.partition("/")
         by_rule = self._bus_targets.setdefault(bus, {})
         if body is None:
-            self.targets.pop(name, None)
             by_rule.pop(rule, None)
         else:
-            self.targets[name] = by_rule[rule] = body["Targets"]
+            by_rule[rule] = body["Targets"]
+
+    def targets_of(self, name: str) -> list[dict[str, Any]]:
+        """The targets of rule ``bus/rule``."""
+        bus, _, rule = name.partition("/")
+        return self._bus_targets.get(bus, {}).get(rule, [])
 
     def deliveries(self, bus: str, event: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         """(rule name, target) for every target of every enabled rule the event matches."""

@@ -109,7 +109,7 @@ async def _fire(name: str, tick: datetime) -> None:
     # a scheduled event goes straight to its own rule's targets, as in EventBridge
     await deliver_now([Delivery(event=event, bus=bus, rule=rule, target=target, source=(topics.bus_topic(bus), -1, -1),
                                 first_attempt_ms=int(time.time() * 1000))
-                       for target in runtime.targets.get(name, ())])
+                       for target in runtime.targets_of(name)])
 
 
 async def _record(name: str, value: dict | None) -> None:
