@@ -798,6 +798,8 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy the one-worker phase")
     parser.add_argument("--profile-seconds", type=float, default=30.0, help="py-spy sampling time (from first output)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cloudtrail-io-only", action="store_true",
+                        help="what-if: the CloudTrail stage only writes its outputs (bench/profile_worker.py)")
     parser.add_argument("--bootstrap", help="use a running broker instead of starting one")
     parser.add_argument("--output", help="JSON path (default bench/results/e2e-<date>.json)")
     args = parser.parse_args()
@@ -806,6 +808,8 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
+    if args.cloudtrail_io_only:
+        os.environ["BENCH_CLOUDTRAIL_IO_ONLY"] = "1"  # the workers inherit it
     run = uuid.uuid4().hex[:6]
     workdir = Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
     broker = Broker(args.port)

@@ -35,9 +35,11 @@ async def follow_topic(topic: str, on_record: OnRecord, *, on_caught_up: Callabl
             if not partition_ids:
                 await asyncio.sleep(0.5)
         partitions = [TopicPartition(topic, p) for p in sorted(partition_ids)]
+        # the end offsets before assigning: asked after, aiokafka answers ~0.5 s later (a
+        # metadata refresh it waits for), which every follower paid at worker start
+        end = await consumer.end_offsets(partitions)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
         caught_up = on_caught_up is None
         while True:
             # checked before each poll: an empty topic is caught up at once, not one poll later
