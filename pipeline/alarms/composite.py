@@ -7,8 +7,17 @@ Grammar (AWS gives no precedence; we use the usual NOT > AND > OR, parentheses t
     and     := unary ("AND" unary)*
     unary   := "NOT" unary | primary
     primary := "(" rule ")" | "TRUE" | "FALSE" | STATE "(" name ")"
+             | "AT_LEAST" "(" M "," ["NOT"] STATE "," "(" name ("," name)* ")" ")"
+    M       := count | percent "%"               -- 1..number of names, or 1..100
     STATE   := "ALARM" | "OK" | "INSUFFICIENT_DATA"
-    name    := '"' chars '"' | chars up to ")"   -- an alarm name or its ARN
+    name    := '"' chars '"' | chars up to ")"   -- an alarm name or its ARN (in AT_LEAST's
+                                                    list: up to "," or ")")
+
+``AT_LEAST(2, ALARM, (a, b, c))`` holds when at least 2 of a, b, c are in ALARM;
+``AT_LEAST(60%, NOT OK, (a, b, c))`` when at least 60 % of them are not OK (count * 100 >=
+60 * 3, no rounding). The string form is the one AWS's CDK renders (``AlarmRule.atLeast*``,
+aws-cdk-lib/aws-cloudwatch/lib/alarm-rule.ts), with its bounds on M; the AWS API text we have
+does not describe the function.
 
 Keywords are upper case, as in every AWS example. A child given by ARN is looked up by the
 name after ``:alarm:``; a child with no known state counts as INSUFFICIENT_DATA. Limits are
@@ -41,7 +50,7 @@ MAX_CHILDREN = 100
 MAX_ELEMENTS = 500
 MAX_DEPTH = 200  # nesting of parentheses / NOT; keeps the recursive parser off Python's limit
 _STATES = ("ALARM", "OK", "INSUFFICIENT_DATA")
-_KEYWORDS = ("AND", "OR", "NOT", "TRUE", "FALSE") + _STATES
+_KEYWORDS = ("AND", "OR", "NOT", "TRUE", "FALSE", "AT_LEAST") + _STATES
 
 
 def alarm_name_of(reference: str) -> str:
@@ -132,6 +141,9 @@ class _Parser:
             self.pos += len(word)
             self.elements += 1
             return ("CONST", word == "TRUE")
+        if word == "AT_LEAST":
+            self.pos += len(word)
+            return self.parse_at_least(start)
         if word in _STATES:
             self.pos += len(word)
             self.expect("(")
@@ -146,7 +158,50 @@ class _Parser:
         raise self.fail(f"unexpected {shown!r}; expected ALARM(...), OK(...), INSUFFICIENT_DATA(...), "
                         "TRUE, FALSE, NOT or '('", start)
 
-    def parse_name(self) -> str:
+    def parse_at_least(self, start: int) -> Any:
+        """After ``AT_LEAST``: ``("AT_LEAST", count, percent, negated, state, names)``, one of
+        count and percent set."""
+        self.expect("(")
+        self.skip()
+        digits_at = self.pos
+        while self.pos < len(self.text) and self.text[self.pos].isdigit():
+            self.pos += 1
+        if self.pos == digits_at:
+            raise self.fail("AT_LEAST needs a whole number or a percentage (such as 2 or 50%) first")
+        number = int(self.text[digits_at:self.pos])
+        percent = self.pos < len(self.text) and self.text[self.pos] == "%"
+        if percent:
+            self.pos += 1
+        self.expect(",")
+        negated = self.peek_word() == "NOT"
+        if negated:
+            self.pos += 3
+        state = self.peek_word()
+        if state not in _STATES:
+            raise self.fail(f"AT_LEAST needs ALARM, OK or INSUFFICIENT_DATA (or NOT and one of them), "
+                            f"found {state or self.text[self.pos:self.pos + 1]!r}")
+        self.pos += len(state)
+        self.expect(",")
+        self.expect("(")
+        names = [self.parse_name(list_item=True)]
+        self.skip()
+        while self.pos < len(self.text) and self.text[self.pos] == ",":
+            self.pos += 1
+            names.append(self.parse_name(list_item=True))
+            self.skip()
+        self.expect(")")
+        self.expect(")")
+        if percent and not 1 <= number <= 100:
+            raise self.fail(f"the AT_LEAST percentage must be between 1 and 100, got {number}%", digits_at)
+        if not percent and not 1 <= number <= len(names):
+            raise self.fail(f"the AT_LEAST count must be between 1 and the number of alarms listed "
+                            f"({len(names)}), got {number}", digits_at)
+        self.elements += 2 + len(names)  # the function's parentheses, its list's, and each child
+        self.children.extend(names)
+        return ("AT_LEAST", None if percent else number, number if percent else None, negated, state,
+                tuple(names))
+
+    def parse_name(self, list_item: bool = False) -> str:
         self.skip()
         start = self.pos
         if self.pos < len(self.text) and self.text[self.pos] == '"':
@@ -156,9 +211,11 @@ class _Parser:
             name = self.text[self.pos + 1:end]
             self.pos = end + 1
         else:
-            end = self.text.find(")", self.pos)
-            if end < 0:
+            ends = [at for at in (self.text.find(")", self.pos),
+                                  self.text.find(",", self.pos) if list_item else -1) if at >= 0]
+            if not ends:
                 raise self.fail("expected ')' after the alarm name", start)
+            end = min(ends)
             name = self.text[self.pos:end].strip()
             self.pos = end
         if not name:
@@ -186,6 +243,9 @@ class AlarmRule:
 def _functions(tree: Any):
     if tree[0] == "STATE":
         yield tree[1], tree[2]
+    elif tree[0] == "AT_LEAST":
+        for name in tree[5]:
+            yield tree[4], name
     elif tree[0] == "NOT":
         yield from _functions(tree[1])
     elif tree[0] in ("AND", "OR"):
@@ -208,6 +268,10 @@ def _eval(tree: Any, states: Mapping[str, Any]) -> bool:
         return tree[1]
     if kind == "NOT":
         return not _eval(tree[1], states)
+    if kind == "AT_LEAST":
+        _, count, percent, negated, state, names = tree
+        holding = sum((_state_of(states, name) == state) != negated for name in names)
+        return holding >= count if count is not None else holding * 100 >= percent * len(names)
     if kind == "AND":
         return all(_eval(part, states) for part in tree[1])
     return any(_eval(part, states) for part in tree[1])

@@ -83,6 +83,53 @@ def test_rule_limits():
         parse_alarm_rule("NOT " * 300 + "TRUE")
 
 
+# AT_LEAST, in the string form AWS's CDK renders (AlarmRule.atLeast*): STATES has a in ALARM,
+# b in OK, c in INSUFFICIENT_DATA
+@pytest.mark.parametrize("rule,expected", [
+    ("AT_LEAST(1, ALARM, (a, b, c))", True),
+    ("AT_LEAST(2, ALARM, (a, b, c))", False),
+    ("AT_LEAST(2, NOT OK, (a, b, c))", True),  # a and c are not OK
+    ("AT_LEAST(3, NOT OK, (a, b, c))", False),
+    ("AT_LEAST(1, INSUFFICIENT_DATA, (b, unknown-alarm))", True),  # an unknown child counts so
+    ("AT_LEAST(34%, ALARM, (a, b, c))", False),  # 1 of 3 is 33.3 %: no rounding up
+    ("AT_LEAST(33%, ALARM, (a, b, c))", True),
+    ("AT_LEAST(100%, NOT ALARM, (b, c))", True),
+    ('AT_LEAST(2, ALARM, ("a", arn:aws:cloudwatch:us-east-1:123456789012:alarm:a, b))', True),
+    ('AT_LEAST(1,OK,("name, with comma", b))', True),
+    ("AT_LEAST(1, ALARM, (b)) OR ALARM(a)", True),
+    ("NOT AT_LEAST(1, ALARM, (a)) AND TRUE", False),
+])
+def test_at_least(rule, expected):
+    assert parse_alarm_rule(rule).evaluate(STATES) is expected
+
+
+def test_at_least_children_and_limits():
+    rule = parse_alarm_rule("AT_LEAST(50%, ALARM, (x, y)) AND OK(z)")
+    assert rule.alarm_names == ("x", "y", "z")
+    assert rule.true_children({"x": "ALARM", "y": "OK", "z": "OK"}) == ["x", "z"]
+    with pytest.raises(AlarmRuleError, match="at most 100 are allowed"):
+        parse_alarm_rule("AT_LEAST(1, ALARM, (" + ", ".join(f"a{i}" for i in range(101)) + "))")
+
+
+@pytest.mark.parametrize("rule,message,position", [
+    ("AT_LEAST(0, ALARM, (a))", "count must be between 1 and the number of alarms listed (1), got 0", 9),
+    ("AT_LEAST(3, ALARM, (a, b))", "got 3", 9),
+    ("AT_LEAST(0%, OK, (a))", "percentage must be between 1 and 100, got 0%", 9),
+    ("AT_LEAST(101%, OK, (a))", "got 101%", 9),
+    ("AT_LEAST(two, OK, (a))", "needs a whole number or a percentage", 9),
+    ("AT_LEAST(1, WARN, (a))", "found 'WARN'", 12),
+    ("AT_LEAST(1, ALARM, a)", "expected '('", 19),
+    ("AT_LEAST(1, ALARM, (a,))", "empty alarm name", 22),
+    ("AT_LEAST(1, ALARM, (a)", "expected ')', found end of rule", 22),
+    ("at_least(1, ALARM, (a))", "must be written in upper case: AT_LEAST", 0),
+])
+def test_at_least_errors(rule, message, position):
+    with pytest.raises(AlarmRuleError) as caught:
+        parse_alarm_rule(rule)
+    assert message in str(caught.value)
+    assert caught.value.position == position
+
+
 def composite(**overrides):
     body = {"AlarmName": "service", "AlarmRule": "ALARM(cpu) OR ALARM(errors)", "AlarmActions": ["pages"]}
     body.update(overrides)
