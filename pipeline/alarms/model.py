@@ -62,9 +62,8 @@ def metric_key(namespace: str, metric_name: str, dimensions: Any = ()) -> str:
     """A stable table key for one metric series: ``Namespace|MetricName|Name=Value,...``.
 
     Dimensions (a list of ``{"Name", "Value"}`` or of pairs) are sorted by name, so the order in
-    which a datum lists them does not matter. The unit is not part of the key: an alarm without
-    Unit must see data of any unit (data on the metric-data topic default to ``"None"``), so the
-    buckets of one series do not separate units (a documented simplification).
+    which a datum lists them does not matter. The unit is not part of the key: the worker keeps
+    one series of buckets per unit view of the metric (:mod:`pipeline.alarms.units`).
     """
     pairs = sorted(
         (d["Name"], d["Value"]) if isinstance(d, Mapping) else (d[0], d[1]) for d in (dimensions or ())

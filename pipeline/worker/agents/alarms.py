@@ -31,6 +31,7 @@ from pipeline import topics
 from pipeline.alarms import (AlarmState, add_value, anomaly, check_datum_time, evaluate, evaluation_times,
                              expire_buckets, new_bucket, period_start, retention_seconds, train_band_model)
 from pipeline.alarms.set_state import SetAlarmState, forced_change
+from pipeline.alarms.units import series_key, unit_views, view_of
 from pipeline.cli.set_alarm_state import SET_STATE_KEY
 from pipeline.codec import DecodeError, codec_for
 from pipeline.keys import metric_identity
@@ -73,20 +74,26 @@ def _bucket_key(key: str, start: int) -> str:
 
 
 def add_datum(key: str, datum: dict, alarms) -> None:
-    timestamp = datum["Timestamp"] / 1000
-    start = period_start(timestamp, _bucket_seconds(alarms))
-    bucket_key = _bucket_key(key, start)
-    # percentile sketches only where an alarm reads an extended statistic: they are most of the
-    # state (bench/alarms.py memory per series)
-    bucket = metric_buckets.get(bucket_key)
-    if bucket is None:
-        bucket = new_bucket(sketch=any(alarm.extended_statistic is not None for alarm in alarms))
-        index = metric_index.get(key) or {"starts": [], "anomaly": None}
-        if start not in index["starts"]:
-            metric_index[key] = {**index, "starts": sorted([*index["starts"], start])}
-    for value, count in samples_of(datum):
-        add_value(bucket, value, count)
-    metric_buckets[bucket_key] = bucket
+    """Add the datum to the buckets of each unit view that takes it (pipeline.alarms.units)."""
+    start = period_start(datum["Timestamp"] / 1000, _bucket_seconds(alarms))
+    samples = None
+    for view in unit_views(alarms, datum.get("Unit")):
+        series = series_key(key, view)
+        bucket_key = _bucket_key(series, start)
+        # percentile sketches only where an alarm reads an extended statistic: they are most of
+        # the state (bench/alarms.py memory per series)
+        bucket = metric_buckets.get(bucket_key)
+        if bucket is None:
+            bucket = new_bucket(sketch=any(alarm.extended_statistic is not None for alarm in alarms
+                                           if view_of(alarm) == view))
+            index = metric_index.get(series) or {"starts": [], "anomaly": None}
+            if start not in index["starts"]:
+                metric_index[series] = {**index, "starts": sorted([*index["starts"], start])}
+        if samples is None:
+            samples = list(samples_of(datum))
+        for value, count in samples:
+            add_value(bucket, value, count)
+        metric_buckets[bucket_key] = bucket
 
 
 def _buckets_of(key: str, index: dict) -> dict[str, dict]:
@@ -124,12 +131,18 @@ def initial_state(alarm, clock: float) -> dict:
 def _evaluate_metric(key: str, clock: float) -> list:
     """The (change, alarm) transitions of one metric's alarms up to ``clock``; tables updated."""
     alarms = runtime.by_metric.get(key, [])
-    index = metric_index.get(key) or {"starts": [], "anomaly": None}
-    entry = {"buckets": _buckets_of(key, index), "anomaly": index["anomaly"]}
+    entries: dict = {}  # unit view -> {"index", "buckets", "anomaly", "trained"}, read when needed
     states = dict(alarm_states.get(key) or {})
     transitions = []
-    changed = trained = False
+    changed = False
     for alarm in alarms:
+        view = view_of(alarm)
+        entry = entries.get(view)
+        if entry is None:
+            series = series_key(key, view)
+            index = metric_index.get(series) or {"starts": [], "anomaly": None}
+            entry = entries[view] = {"index": index, "buckets": _buckets_of(series, index),
+                                     "anomaly": index["anomaly"], "trained": False}
         state = states.get(alarm.name) or initial_state(alarm, clock)
         due = list(evaluation_times(alarm, state["LastEvaluated"] + 1, clock))[-MAX_CATCH_UP:]
         for moment in due:
@@ -139,7 +152,7 @@ def _evaluate_metric(key: str, clock: float) -> list:
                 model = train_band_model(alarm, entry["buckets"], models.get(alarm.name) or anomaly.new_model(),
                                          moment)
                 entry["anomaly"] = {**models, alarm.name: model}
-                trained = True
+                entry["trained"] = True
             change = evaluate(alarm, entry["buckets"], at=moment, previous_state=state["StateValue"],
                               previous_reason=state["StateReason"], anomaly_model=model)
             if change is not None:
@@ -150,14 +163,16 @@ def _evaluate_metric(key: str, clock: float) -> list:
             state["LastEvaluated"] = due[-1] if due else state["LastEvaluated"]
             states[alarm.name] = state
             changed = True
-    kept = dict.fromkeys(index["starts"])
-    dropped = expire_buckets(kept, clock, retention_seconds(alarms) or 3600)
-    for start in dropped:
-        metric_buckets.pop(_bucket_key(key, start), None)
+    for view, entry in entries.items():
+        series = series_key(key, view)
+        kept = dict.fromkeys(entry["index"]["starts"])
+        dropped = expire_buckets(kept, clock, retention_seconds(alarms) or 3600)
+        for start in dropped:
+            metric_buckets.pop(_bucket_key(series, start), None)
+        if dropped or entry["trained"]:
+            metric_index[series] = {"starts": list(kept), "anomaly": entry["anomaly"]}
     if changed:
         alarm_states[key] = states
-    if dropped or trained:
-        metric_index[key] = {"starts": list(kept), "anomaly": entry["anomaly"]}
     return transitions
 
 
