@@ -61,6 +61,46 @@ def test_put_metric_data_then_get_metric_statistics(pipeline_env, capsys, tmp_pa
     assert nothing["Datapoints"] == []
 
 
+def test_get_metric_data_with_metric_math(pipeline_env, capsys, tmp_path):
+    now = time.time()
+    hour = now - now % 3600 - 3600
+    data = [{"MetricName": "Errors", "Timestamp": hour + 5, "Value": 2, "Unit": "Count"},
+            {"MetricName": "Errors", "Timestamp": hour + 130, "Value": 3, "Unit": "Count"},
+            {"MetricName": "Errors", "Timestamp": hour + 131, "Value": 900, "Unit": "Seconds"},  # another unit
+            {"MetricName": "Requests", "Timestamp": hour + 10, "Values": [10, 30], "Counts": [1, 1],
+             "Unit": "Count"},
+            {"MetricName": "Requests", "Timestamp": hour + 70, "Value": 50, "Unit": "Count"},
+            {"MetricName": "Requests", "Timestamp": hour + 150, "Value": 60, "Unit": "Count"}]
+    path = tmp_path / "math.json"
+    path.write_text(json.dumps(data))
+    run(capsys, "put-metric-data", "--namespace", "Math", "--metric-data", f"file://{path}")
+
+    def stat(metric: str, name: str = "Sum") -> dict:
+        return {"Metric": {"Namespace": "Math", "MetricName": metric}, "Period": 60, "Stat": name, "Unit": "Count"}
+
+    queries = [{"Id": "errors", "MetricStat": stat("Errors"), "ReturnData": False},
+               {"Id": "requests", "MetricStat": stat("Requests")},
+               {"Id": "rate", "Expression": "100 * FILL(errors, 0) / requests", "Label": "Error %"},
+               {"Id": "busiest", "Expression": "MAX(requests)"}]
+    path.write_text(json.dumps(queries))
+    answer = run(capsys, "get-metric-data", "--metric-data-queries", f"file://{path}", "--start-time", str(hour),
+                 "--end-time", str(hour + 180), "--scan-by", "TimestampAscending")
+    results = {r["Id"]: r for r in answer["MetricDataResults"]}
+    assert list(results) == ["requests", "rate", "busiest"]  # errors has ReturnData false
+    assert results["requests"]["Values"] == [40.0, 50.0, 60.0]
+    assert results["requests"]["Label"] == "Requests"
+    assert results["rate"]["Label"] == "Error %"
+    assert results["rate"]["Values"] == [5.0, 0.0, 5.0]  # the 900 Seconds are not Count data
+    assert results["rate"]["Timestamps"][0].endswith(":00:00+00:00")
+    assert results["busiest"]["Values"] == [60.0, 60.0, 60.0]
+
+    capsys.readouterr()
+    path.write_text(json.dumps([{"Id": "bad", "Expression": "errors +"}]))
+    assert main(["get-metric-data", "--metric-data-queries", f"file://{path}", "--start-time", str(hour),
+                 "--end-time", str(hour + 180)]) != 0
+    assert "MetricDataQueries.member.1.Expression" in capsys.readouterr().err
+
+
 def _state(name: str, value: str, at_ms: int, alarm_type: str = "MetricAlarm") -> dict:
     return {"AlarmName": name, "AlarmType": alarm_type, "OldStateValue": "OK", "NewStateValue": value,
             "NewStateReason": f"{name} is {value}", "StateReasonData": {"version": "1.0"},
