@@ -149,6 +149,8 @@ def alarm_metric(body: Mapping[str, Any]) -> tuple[dict[str, Any], float | None]
     if not metrics:
         keys = ("Namespace", "MetricName", "Dimensions", "Period", "Statistic", "ExtendedStatistic", "Unit")
         return {k: body[k] for k in keys if body.get(k) is not None}, None
+    if body.get("ComparisonOperator") not in BAND_OPERATORS:  # metric math: no one metric
+        return {"Period": next(q["MetricStat"]["Period"] for q in metrics if "MetricStat" in q)}, None
     band_width = None
     stat_query = None
     for query in metrics:
@@ -171,12 +173,16 @@ def alarm_metric(body: Mapping[str, Any]) -> tuple[dict[str, Any], float | None]
     return flat, band_width
 
 
-def _validate_metrics(body: Mapping[str, Any], normalised: dict[str, Any]) -> int:
-    """The Metrics form: one MetricStat and one ANOMALY_DETECTION_BAND expression. Returns Period."""
-    metrics = body["Metrics"]
+def _no_flat_metric(body: Mapping[str, Any]) -> None:
     for key in ("MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Period", "Dimensions", "Unit"):
         if body.get(key) is not None:
             raise _error(f"Invalid request: {key} must not be specified when Metrics is specified.")
+
+
+def _validate_metrics(body: Mapping[str, Any], normalised: dict[str, Any]) -> int:
+    """The Metrics form: one MetricStat and one ANOMALY_DETECTION_BAND expression. Returns Period."""
+    metrics = body["Metrics"]
+    _no_flat_metric(body)
     if not isinstance(metrics, list) or not metrics or not all(isinstance(q, Mapping) for q in metrics):
         raise _error("Invalid value for Metrics: expected a non-empty list of MetricDataQuery.")
     stats = [q for q in metrics if "MetricStat" in q]
@@ -259,9 +265,13 @@ def validate_metric_alarm(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]
             raise _error(f"Invalid value for Threshold: {threshold!r} is not a number.")
         normalised["Threshold"] = float(threshold)
 
-    if body.get("Metrics"):
-        if not band:
-            raise _error("Metric math alarms are supported only with ANOMALY_DETECTION_BAND and the band operators.")
+    if body.get("Metrics") and not band:  # metric math (pipeline.alarms.math_definitions)
+        from pipeline.alarms.math_definitions import validate_math_metrics
+
+        _no_flat_metric(body)
+        normalised["Metrics"], period = validate_math_metrics(body["Metrics"])
+        statistic_name = None
+    elif body.get("Metrics"):
         period = _validate_metrics(body, normalised)
         normalised["ThresholdMetricId"] = body["ThresholdMetricId"]
         stat = body["Metrics"][0]["MetricStat"] if "MetricStat" in body["Metrics"][0] else body["Metrics"][1]["MetricStat"]

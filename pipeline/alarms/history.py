@@ -78,6 +78,24 @@ def action_item(
     }
 
 
+def _event_query(query: Mapping[str, Any]) -> dict[str, Any]:
+    """A MetricDataQuery as the alarm state change event writes it (camelCase keys)."""
+    out: dict[str, Any] = {"id": query["Id"]}
+    if "Expression" in query:
+        out["expression"] = query["Expression"]
+    else:
+        stat, metric = query["MetricStat"], query["MetricStat"]["Metric"]
+        out["metricStat"] = {"metric": {"namespace": metric["Namespace"], "name": metric["MetricName"],
+                                        "dimensions": {d["Name"]: d["Value"] for d in metric.get("Dimensions") or []}},
+                             "period": stat["Period"], "stat": stat["Stat"]}
+        if stat.get("Unit"):
+            out["metricStat"]["unit"] = stat["Unit"]
+    if query.get("Label"):
+        out["label"] = query["Label"]
+    out["returnData"] = bool(query.get("ReturnData", True))
+    return out
+
+
 def state_change_event(
     change: StateChange,
     alarm: Any,
@@ -98,6 +116,9 @@ def state_change_event(
     if change.alarm_type == "CompositeAlarm":
         configuration: dict[str, Any] = {"alarmRule": body.get("AlarmRule", ""),
                                          "description": body.get("AlarmDescription", "")}
+    elif getattr(alarm, "metrics", ()):  # metric math: the queries, in the event's spelling
+        configuration = {"description": body.get("AlarmDescription", ""),
+                         "metrics": [_event_query(query) for query in alarm.metrics]}
     else:
         stat = {"metric": {"namespace": alarm.namespace, "name": alarm.metric_name,
                            "dimensions": {name: value for name, value in alarm.dimensions}},

@@ -107,6 +107,7 @@ class Alarm:
     unit: str | None = None
     evaluation_delay: int = 0  # seconds held back for late data (our extension)
     evaluation_window: str = "SlidingWindow"  # or WallClockWindow (period-aligned)
+    metrics: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)  # a metric math alarm's queries
     body: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
@@ -147,6 +148,7 @@ class Alarm:
             unit=metric.get("Unit"),
             evaluation_delay=int(body.get("EvaluationDelay", 0)),
             evaluation_window=body.get("EvaluationWindow", "SlidingWindow"),
+            metrics=tuple(body["Metrics"]) if body.get("Metrics") and band_width is None else (),
             body=body,
         )
 
@@ -158,6 +160,11 @@ class Alarm:
     @property
     def statistic_text(self) -> str:
         return self.extended_statistic.text if self.extended_statistic else str(self.statistic)
+
+    @property
+    def is_math_alarm(self) -> bool:
+        """An alarm on a metric math expression (its data come from several metrics)."""
+        return bool(self.metrics)
 
     @property
     def is_band_alarm(self) -> bool:

@@ -2,7 +2,8 @@
 
 The request is checked here (pipeline.alarms.set_state) and sent to the worker that owns the
 alarm's state: for a metric alarm a record keyed ``set-alarm-state`` on the alarm-ticks partition
-of the alarm's metric, for a composite alarm a ``set-state`` input on composite-inputs keyed by
+of the alarm's metric (for a metric math alarm, on the alarm-math-inputs partition of the alarm's
+name), for a composite alarm a ``set-state`` input on composite-inputs keyed by
 the composite. That worker writes the new state and publishes the transition (state change,
 history, actions, bus event). A metric alarm's next evaluation compares the data with the forced
 state, so it returns to its actual state then; a composite keeps the forced state until a child
@@ -41,9 +42,14 @@ def set_alarm_state(args: argparse.Namespace) -> int:
         return _fail(error.aws_code, str(error))
     definitions = current_definitions(["MetricAlarm", "CompositeAlarm"])
     metric_alarm = definitions.get(f"MetricAlarm/{request.alarm_name}")
-    if metric_alarm is not None:  # to the partition of the alarm's metric, whose worker keeps its state
+    alarm = Alarm.from_normalised(metric_alarm["body"]) if metric_alarm is not None else None
+    if alarm is not None and alarm.is_math_alarm:  # to the partition of the alarm, whose worker keeps its state
+        topic, key = f"{topics.prefix()}alarm-math-inputs", SET_STATE_KEY
+        partition = partition_of(alarm.name)
+        value = request.to_dict()
+    elif alarm is not None:  # to the partition of the alarm's metric, whose worker keeps its state
         topic, key = f"{topics.prefix()}alarm-ticks", SET_STATE_KEY
-        partition = partition_of(Alarm.from_normalised(metric_alarm["body"]).metric_key)
+        partition = partition_of(alarm.metric_key)
         value = request.to_dict()
     elif f"CompositeAlarm/{request.alarm_name}" in definitions:  # keyed by the composite, like its inputs
         topic, key = f"{topics.prefix()}composite-inputs", request.alarm_name.encode()

@@ -21,7 +21,7 @@ from pipeline.metricmath.errors import MetricMathError
 from pipeline.metricmath.evaluate import Context, Series, evaluate
 from pipeline.metricmath.parser import parse_expression, references
 
-__all__ = ["Query", "parse_queries", "get_metric_data"]
+__all__ = ["Query", "parse_queries", "order_queries", "evaluate_queries", "get_metric_data"]
 
 MAX_QUERIES = 500
 MAX_DATAPOINTS = 100_800  # GetMetricData's limit per request
@@ -106,7 +106,7 @@ def parse_queries(queries: Any) -> list[Query]:
     return parsed
 
 
-def _order(queries: list[Query]) -> list[Query]:
+def order_queries(queries: list[Query]) -> list[Query]:
     """Expressions after what they read; a cycle or an unknown Id is an error."""
     by_id = {q.id: q for q in queries}
     stat_ids = [q.id for q in queries if q.metric_stat is not None]
@@ -154,19 +154,13 @@ def grid_of(start: float, end: float, period: int) -> list[int]:
     return list(range(first, int(math.ceil(end)), period))
 
 
-def get_metric_data(queries: Any, start: float, end: float,
-                    fetch: Callable[[Mapping[str, Any], Sequence[int]], dict[int, float]], *,
-                    scan_by: str = "TimestampDescending") -> dict[str, Any]:
-    """The GetMetricData answer. ``fetch(metric_stat, grid)`` gives the MetricStat's value per
-    period start of ``grid`` (periods without data left out)."""
-    from pipeline.alarms.periods import iso_timestamp
-
-    if end <= start:
-        raise MetricMathError("The parameter StartTime must be less than the parameter EndTime.")
-    if scan_by not in ("TimestampDescending", "TimestampAscending"):
-        raise MetricMathError("ScanBy must be TimestampDescending or TimestampAscending.")
-    parsed = parse_queries(queries)
-    ordered = _order(parsed)
+def evaluate_queries(parsed: list[Query], start: float, end: float,
+                     fetch: Callable[[Query, Sequence[int]], dict[int, float]]
+                     ) -> tuple[dict[str, Any], dict[str, int]]:
+    """(Id -> Series or list of Series, Id -> period) for every query, expressions after what
+    they read, each on the grid of its period over ``[start, end)``; ``fetch(query, grid)`` gives
+    a MetricStat query's value per period start of ``grid``."""
+    ordered = order_queries(parsed)
     stat_periods = {q.id: q.period for q in parsed if q.metric_stat is not None}
     shortest = min(stat_periods.values(), default=60)
     values: dict[str, Any] = {}
@@ -185,7 +179,7 @@ def get_metric_data(queries: Any, start: float, end: float,
             raise MetricMathError(f"The request asks for more than {MAX_DATAPOINTS} datapoints; increase the "
                                   "periods or shorten the time range.")
         if query.metric_stat is not None:
-            values[query.id] = Series(fetch(query.metric_stat, grid), query.label, period)
+            values[query.id] = Series(fetch(query, grid), query.label, period)
             continue
         context = Context(grid=grid, series=values, metric_stat_ids=[i for i in stat_periods if i in values],
                           labels={q.id: q.label for q in parsed}, period=period)
@@ -200,6 +194,22 @@ def get_metric_data(queries: Any, start: float, end: float,
         elif not isinstance(value, list):
             raise MetricMathError(f"The expression of {query.id} gives text, not a time series.")
         values[query.id] = value
+    return values, periods
+
+
+def get_metric_data(queries: Any, start: float, end: float,
+                    fetch: Callable[[Mapping[str, Any], Sequence[int]], dict[int, float]], *,
+                    scan_by: str = "TimestampDescending") -> dict[str, Any]:
+    """The GetMetricData answer. ``fetch(metric_stat, grid)`` gives the MetricStat's value per
+    period start of ``grid`` (periods without data left out)."""
+    from pipeline.alarms.periods import iso_timestamp
+
+    if end <= start:
+        raise MetricMathError("The parameter StartTime must be less than the parameter EndTime.")
+    if scan_by not in ("TimestampDescending", "TimestampAscending"):
+        raise MetricMathError("ScanBy must be TimestampDescending or TimestampAscending.")
+    parsed = parse_queries(queries)
+    values, periods = evaluate_queries(parsed, start, end, lambda query, grid: fetch(query.metric_stat, grid))
     results = []
     descending = scan_by == "TimestampDescending"
     for query in parsed:

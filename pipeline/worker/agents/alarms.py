@@ -24,11 +24,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time
 
 from pipeline import topics
-from pipeline.alarms import (AlarmState, add_value, anomaly, check_datum_time, evaluate, evaluation_times,
+from pipeline.alarms import (add_value, anomaly, check_datum_time, evaluate, evaluation_times,
                              expire_buckets, new_bucket, period_start, retention_seconds, train_band_model)
 from pipeline.alarms.set_state import SetAlarmState, forced_change
 from pipeline.alarms.units import series_key, unit_views, view_of
@@ -37,7 +36,9 @@ from pipeline.codec import DecodeError, codec_for
 from pipeline.keys import metric_identity
 from pipeline.metric_data import samples_of
 from pipeline.worker.alarm_outputs import send_transition
-from pipeline.worker.alarm_runtime import AlarmRuntime, partition_of
+from pipeline.worker.agents.math_alarms import forward_to_math_alarms
+from pipeline.worker.alarm_runtime import (MAX_CATCH_UP, TICK_S, WALL_LAG_S, AlarmRuntime, initial_state,
+                                           partition_of)
 from pipeline.worker.app import app
 from pipeline.worker.channels import role_channel
 from pipeline.worker.deadletter import send_dead_letter
@@ -45,11 +46,8 @@ from pipeline.worker.definitions import store, wait_until_loaded
 
 log = logging.getLogger(__name__)
 
-runtime = AlarmRuntime(store)
+runtime = AlarmRuntime(store)  # also read by the composite and math alarm agents
 metric_codec = codec_for("metric-data")
-MAX_CATCH_UP = 30  # evaluations per alarm per step; more would only replay a long outage
-TICK_S = float(os.environ.get("PIPELINE_ALARM_TICK_S", "10"))
-WALL_LAG_S = float(os.environ.get("PIPELINE_ALARM_WALL_LAG_S", "10"))
 
 # metric key -> {"starts": [bucket start, ...] (sorted), "anomaly": {band alarm name: model} or None}
 metric_index = app.Table("alarm-metric-index", default=None, partitions=topics.partitions())
@@ -122,12 +120,6 @@ async def evaluate_partition(partition: int, clock: float) -> None:
     await asyncio.gather(*acknowledgements)
 
 
-def initial_state(alarm, clock: float) -> dict:
-    """A new alarm's state entry, as if last evaluated one cadence before ``clock``: due at ``clock``."""
-    return {"StateValue": AlarmState.INSUFFICIENT_DATA.value, "StateReason": "Unchecked: Initial alarm creation",
-            "LastEvaluated": clock - alarm.cadence}
-
-
 def _evaluate_metric(key: str, clock: float) -> list:
     """The (change, alarm) transitions of one metric's alarms up to ``clock``; tables updated."""
     alarms = runtime.by_metric.get(key, [])
@@ -193,11 +185,16 @@ async def aggregate_metric_data(stream):
             await channel.send(key=key.encode(), value=metric_codec.encode(datum))
             continue
         alarms = runtime.by_metric.get(key)
-        if not alarms:
+        readers = runtime.math_inputs().get(key)
+        if not alarms and not readers:
             continue  # no alarm reads this metric: nothing to keep (get-metric-statistics reads the topic)
         problem = check_datum_time(datum["Timestamp"] / 1000, time.time())
         if problem:  # CloudWatch refuses such data for alarms: too old or too far ahead
             await send_dead_letter(event, "alarm-metric-data", DecodeError(problem))
+            continue
+        if readers:  # to the owners of the math alarms that read this metric
+            await forward_to_math_alarms(readers, datum)
+        if not alarms:
             continue
         try:
             add_datum(key, datum, alarms)
