@@ -82,3 +82,19 @@ def forced_change(request: SetAlarmState, previous_state: AlarmState | str | Non
     return StateChange(alarm_name=request.alarm_name, previous_state=previous, state=request.state,
                        reason=request.reason, reason_data=request.reason_data, timestamp=now,
                        previous_reason=previous_reason, alarm_type=alarm_type)
+
+
+def force_metric_alarm_state(request: SetAlarmState, state: Mapping[str, Any]
+                             ) -> tuple[StateChange, dict[str, Any]] | None:
+    """(the transition, the alarm's new state entry) for a metric alarm whose state entry is
+    ``state`` (StateValue, StateReason, Timestamp, LastEvaluated), or None when it is already in
+    the requested state. LastEvaluated is kept, so the next due evaluation compares the data with
+    the forced state. The transition is stamped just after the last evaluated instant: evaluation
+    runs in event time, up to PIPELINE_ALARM_WALL_LAG_S behind the wall clock, and the transition
+    that takes the alarm back must come later for every reader that orders by StateChangeTime
+    (composites, describe-alarms)."""
+    stamp = max(state.get("Timestamp") or 0.0, state["LastEvaluated"]) + 0.001
+    change = forced_change(request, state["StateValue"], state["StateReason"], stamp)
+    if change is None:
+        return None
+    return change, dict(state, StateValue=change.state.value, StateReason=change.reason, Timestamp=change.timestamp)

@@ -29,7 +29,7 @@ import time
 from pipeline import topics
 from pipeline.alarms import (add_value, anomaly, check_datum_time, evaluate, evaluation_times,
                              expire_buckets, new_bucket, period_start, retention_seconds, train_band_model)
-from pipeline.alarms.set_state import SetAlarmState, forced_change
+from pipeline.alarms.set_state import SetAlarmState, force_metric_alarm_state
 from pipeline.alarms.units import series_key, unit_views, view_of
 from pipeline.cli.set_alarm_state import SET_STATE_KEY
 from pipeline.codec import DecodeError, codec_for
@@ -218,16 +218,10 @@ async def apply_set_state(partition: int, request: SetAlarmState) -> None:
                     partition)
         return
     states = dict(alarm_states.get(alarm.metric_key) or {})
-    state = states.get(alarm.name) or initial_state(alarm, time.time() - WALL_LAG_S)
-    # stamped just after the last evaluated instant: evaluation runs in event time, up to
-    # PIPELINE_ALARM_WALL_LAG_S behind the wall clock, and the transition that takes the alarm back
-    # must come later for every reader that orders by StateChangeTime (composites, describe-alarms)
-    stamp = max(state.get("Timestamp") or 0.0, state["LastEvaluated"]) + 0.001
-    change = forced_change(request, state["StateValue"], state["StateReason"], stamp)
-    if change is None:
+    forced = force_metric_alarm_state(request, states.get(alarm.name) or initial_state(alarm, time.time() - WALL_LAG_S))
+    if forced is None:
         return
-    states[alarm.name] = dict(state, StateValue=change.state.value, StateReason=change.reason,
-                              Timestamp=change.timestamp)
+    change, states[alarm.name] = forced
     alarm_states[alarm.metric_key] = states  # before publishing, as evaluate_partition does
     await asyncio.gather(*await send_transition(change, alarm, alarm.actions_for(change.state)))
 

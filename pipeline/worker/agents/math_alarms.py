@@ -25,7 +25,7 @@ from pipeline import topics
 from pipeline.alarms import add_value, evaluate, evaluation_times, expire_buckets, new_bucket, period_start
 from pipeline.alarms import retention_seconds
 from pipeline.alarms.math_alarm import MathInput, math_datapoints
-from pipeline.alarms.set_state import SetAlarmState, forced_change
+from pipeline.alarms.set_state import SetAlarmState, force_metric_alarm_state
 from pipeline.alarms.statistics import STATISTICS
 from pipeline.cli.set_alarm_state import SET_STATE_KEY
 from pipeline.metric_data import samples_of
@@ -139,13 +139,11 @@ async def _set_state(request: SetAlarmState) -> None:
     if alarm is None:
         log.warning("set-alarm-state for %s ignored: no such metric math alarm", request.alarm_name)
         return
-    state = dict(math_states.get(alarm.name) or initial_state(alarm, time.time() - WALL_LAG_S))
-    stamp = max(state.get("Timestamp") or 0.0, state["LastEvaluated"]) + 0.001  # see the metric alarms agent
-    change = forced_change(request, state["StateValue"], state["StateReason"], stamp)
-    if change is None:
+    forced = force_metric_alarm_state(request, math_states.get(alarm.name) or initial_state(
+        alarm, time.time() - WALL_LAG_S))
+    if forced is None:
         return
-    math_states[alarm.name] = dict(state, StateValue=change.state.value, StateReason=change.reason,
-                                   Timestamp=change.timestamp)
+    change, math_states[alarm.name] = forced
     await asyncio.gather(*await send_transition(change, alarm, alarm.actions_for(change.state)))
 
 
