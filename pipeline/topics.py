@@ -93,6 +93,8 @@ def referenced_topics(kind: str, body: dict) -> list[str]:
     if kind in ("MetricAlarm", "CompositeAlarm"):
         return [action_topic(a) for key in ("AlarmActions", "OKActions", "InsufficientDataActions")
                 for a in body.get(key) or ()]
+    if kind == "EventBus":  # the bus's own topic, which the bus stage follows once it exists
+        return [bus_topic(body["Name"])]
     return []
 
 

@@ -15,7 +15,7 @@ def register(subparsers) -> None:
     apply.set_defaults(handler=apply_files)
 
     delete = subparsers.add_parser("delete", help="delete a definition (publishes a tombstone)")
-    delete.add_argument("kind", help="MetricFilter, MetricAlarm, CompositeAlarm, Rule, Targets, ConfigRule")
+    delete.add_argument("kind", help="MetricFilter, MetricAlarm, CompositeAlarm, Rule, Targets, ConfigRule, EventBus")
     delete.add_argument("name", help="as listed by list-definitions, e.g. app/errors for a metric filter")
     delete.set_defaults(handler=delete_definition)
 
@@ -29,25 +29,48 @@ def apply_files(args) -> int:
 
     definitions = load_definitions(args.files)  # all or nothing: one bad entry publishes none
     if not args.dry_run:
-        from pipeline.codec import codec_for
-        from pipeline.producer import Producer
-        from pipeline import topics
-
-        from pipeline.admin import ensure_topics
-
-        # the definitions topic must exist compacted before the first write; target and action
-        # topics are created now rather than auto-created by a worker's first send
-        ensure_topics(sorted({name for d in definitions for name in topics.referenced_topics(d.kind, d.body)}))
-        codec = codec_for("definitions")
-        now = int(time.time() * 1000)
-        with Producer() as producer:
-            for d in definitions:
-                value = codec.encode({"kind": d.kind, "name": d.name, "body": d.body, "appliedAt": now})
-                producer.send_raw(topics.topic_name("definitions"), value, d.key.encode())
+        _check_buses(definitions)
+        publish_definitions(definitions)
     verb = "valid" if args.dry_run else "applied"
     for d in definitions:
         print(f"{verb}: {d.key}")
     return 0
+
+
+def publish_definitions(definitions) -> None:
+    """Write validated definitions to the definitions topic, creating the topics they send to."""
+    from pipeline import topics
+    from pipeline.admin import ensure_topics
+    from pipeline.codec import codec_for
+    from pipeline.producer import Producer
+
+    # the definitions topic must exist compacted before the first write; target and action
+    # topics are created now rather than auto-created by a worker's first send
+    ensure_topics(sorted({name for d in definitions for name in topics.referenced_topics(d.kind, d.body)}))
+    codec = codec_for("definitions")
+    now = int(time.time() * 1000)
+    with Producer() as producer:
+        for d in definitions:
+            value = codec.encode({"kind": d.kind, "name": d.name, "body": d.body, "appliedAt": now})
+            producer.send_raw(topics.topic_name("definitions"), value, d.key.encode())
+
+
+def _check_buses(definitions) -> None:
+    """PutRule/PutTargets on a bus that neither this apply nor the definitions topic creates (nor
+    PIPELINE_EVENT_BUSES names) are refused as EventBridge refuses them."""
+    import os
+
+    from pipeline.cli.cloudwatch import current_definitions
+    from pipeline.eventbus.buses import check_rule_buses
+
+    pairs = [(d.kind, d.body) for d in definitions]
+    if not any(kind in ("Rule", "Targets") and body.get("EventBusName", "default") != "default"
+               for kind, body in pairs):
+        return  # nothing to look up: the topic is not read
+    known = {d.name for d in definitions if d.kind == "EventBus"}
+    known |= {key.partition("/")[2] for key in current_definitions(["EventBus"])}
+    known |= {b.strip() for b in os.environ.get("PIPELINE_EVENT_BUSES", "").split(",") if b.strip()}
+    check_rule_buses(pairs, known)
 
 
 def delete_definition(args) -> int:

@@ -24,6 +24,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "PutMetricFilter": ("MetricFilter", "pipeline.metricfilters.definitions:validate_metric_filter"),
     "PutMetricAlarm": ("MetricAlarm", "pipeline.alarms.definitions:validate_metric_alarm"),
     "PutCompositeAlarm": ("CompositeAlarm", "pipeline.alarms.definitions:validate_composite_alarm"),
+    "CreateEventBus": ("EventBus", "pipeline.eventbus.buses:validate_event_bus"),
     "PutRule": ("Rule", "pipeline.eventbus.definitions:validate_rule"),
     "PutTargets": ("Targets", "pipeline.eventbus.definitions:validate_targets"),
     "PutConfigRule": ("ConfigRule", "pipeline.configitems.definitions:validate_config_rule"),

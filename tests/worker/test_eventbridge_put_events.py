@@ -15,6 +15,7 @@ from tests.fixtures.kafka_io import read_records
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 RULES = """
+- CreateEventBus: {Name: orders}
 - PutRule: {Name: shop-orders, EventBusName: orders, EventPattern: '{"source": ["shop"]}'}
 - PutTargets: {Rule: shop-orders, EventBusName: orders, Targets: [{Id: out, Arn: "kafka:orders-out"}]}
 - PutRule: {Name: shop-default, EventPattern: '{"source": ["shop"]}'}
@@ -86,9 +87,12 @@ def test_a_bus_created_while_the_worker_runs_is_followed_without_a_restart(pipel
     start_worker(PIPELINE_BUS_DISCOVERY_MS="1000")  # no PIPELINE_EVENT_BUSES: only the default bus exists
     rules = tmp_path / "late.yaml"
     rules.write_text(LATE_RULES)
-    assert cli("apply", str(rules), env=pipeline_env).returncode == 0
-    created = cli("create-topics", topics.bus_topic("late"), env=pipeline_env)
+    refused = cli("apply", str(rules), env=pipeline_env)  # as PutRule answers for a bus nobody created
+    assert refused.returncode == 1 and "(ResourceNotFoundException): Event bus late does not exist." in refused.stderr
+    created = cli("create-event-bus", "--name", "late", env=pipeline_env)  # also creates the bus's topic
     assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["EventBusArn"].endswith(":event-bus/late")
+    assert cli("apply", str(rules), env=pipeline_env).returncode == 0
 
     entry = {"Source": "shop", "DetailType": "OrderPlaced", "Detail": '{"order": 7}', "EventBusName": "late"}
     put = cli("put-events", "--entries", json.dumps([entry]), env=pipeline_env)
