@@ -79,3 +79,8 @@ def test_math_alarm_over_two_partitions(pipeline_env, start_worker, tmp_path):
     later = read_records("alarm-state-changes", count=2, timeout_s=60,
                          predicate=lambda r: r["value"]["AlarmName"] == "checkout-error-rate")
     assert (later[1]["value"]["NewStateValue"], later[1]["value"]["NewStateReason"]) == ("OK", "testing the OK path")
+    described = subprocess.run([sys.executable, "-m", "pipeline", "describe-alarms", "--alarm-names",
+                                "checkout-error-rate"], env=pipeline_env, capture_output=True, text=True, timeout=60)
+    alarm = json.loads(described.stdout)["MetricAlarms"][0]
+    assert [m["Id"] for m in alarm["Metrics"]] == ["errors", "requests", "rate"]
+    assert alarm["StateValue"] == "OK" and "Namespace" not in alarm
