@@ -72,6 +72,19 @@ def set_topic_config(name: str, key: str, value: str) -> None:
             raise outcome
 
 
+def topic_config(name: str, key: str) -> str | None:
+    """One setting of a topic as the broker reports it (its own or the broker default); None for a
+    missing topic."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    with _admin() as admin:
+        if name not in admin.list_topics():
+            return None
+        responses = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=[key])])
+    found = ((responses.get("topic") or {}).get(name) or {}).get(key)  # kafka-python's dict shape
+    return found.get("value") if isinstance(found, dict) else None
+
+
 def ensure_topics(extra: Iterable[str] = (), timeout_s: float = 30.0) -> list[str]:
     """Create missing catalog topics (and ``extra`` topics); returns the names created."""
     import os
@@ -80,7 +93,8 @@ def ensure_topics(extra: Iterable[str] = (), timeout_s: float = 30.0) -> list[st
     for spec in topics.CATALOG:
         name = topics.topic_name(spec.role)
         config = {"cleanup.policy": "compact"} if spec.compacted else {}
-        wanted[name] = {"num_partitions": 1 if spec.compacted else topics.partitions(),
+        config.update(spec.configs)
+        wanted[name] = {"num_partitions": 1 if spec.single_partition else topics.partitions(),
                         "replication_factor": 1, "configs": config}
     for bus in os.environ.get("PIPELINE_EVENT_BUSES", "").split(","):
         if bus.strip():

@@ -27,6 +27,7 @@ KEY_FUNCTIONS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "cloudtrail": lambda r: r.get("recipientAccountId") or r.get("eventID"),
     "config-items": resource_key,
     "config-history": resource_key,
+    "config-current": resource_key,
     "metric-data": lambda d: metric_identity(d) if d.get("Namespace") and d.get("MetricName") else None,
     "event-bus": lambda e: e.get("id"),
 }

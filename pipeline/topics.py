@@ -18,6 +18,13 @@ class TopicSpec:
     accepts_json: bool = False  # input topics also take JSON from producers like Fluent Bit or Vector
     compacted: bool = False
     doc: str = ""
+    single_partition: bool = False  # every worker reads it whole (definitions)
+    configs: tuple[tuple[str, str], ...] = ()  # topic configs at creation (retention)
+
+
+DAY_MS = 86_400_000
+CONFIG_HISTORY_RETENTION_DAYS = 2557  # AWS Config's default: 7 years
+KEEP_FOREVER = (("retention.ms", "-1"),)  # state that readers rebuild from the whole topic
 
 
 CATALOG: tuple[TopicSpec, ...] = (
@@ -26,16 +33,19 @@ CATALOG: tuple[TopicSpec, ...] = (
     TopicSpec("config-items", "configuration_item", accepts_json=True, doc="configuration items in"),
     TopicSpec("metric-data", "metric_datum", accepts_json=True,
               doc="datapoints from metric filters and from producers (PutMetricData)"),
-    TopicSpec("alarm-state-changes", "alarm_state_change", doc="alarm transitions out"),
+    TopicSpec("alarm-state-changes", "alarm_state_change", doc="alarm transitions out", configs=KEEP_FOREVER),
     TopicSpec("alarm-history", "json_document", doc="DescribeAlarmHistory items out"),
     TopicSpec("event-bus", "bus_event", accepts_json=True, doc="the default event bus"),
-    TopicSpec("config-history", "configuration_item", doc="every recorded configuration change"),
+    TopicSpec("config-history", "configuration_item", doc="every recorded configuration change",
+              configs=(("retention.ms", str(CONFIG_HISTORY_RETENTION_DAYS * DAY_MS)),)),
+    TopicSpec("config-current", "configuration_item", compacted=True,
+              doc="the last recorded configuration item per resource (kept whatever config-history's retention)"),
     TopicSpec("config-notifications", "json_document",
               doc="ConfigurationItemChangeNotification documents"),
-    TopicSpec("compliance", "json_document", doc="config rule evaluations"),
+    TopicSpec("compliance", "json_document", doc="config rule evaluations", configs=KEEP_FOREVER),
     TopicSpec("target-retries", "json_document",
               doc="target deliveries waiting for another attempt (RetryPolicy)"),
-    TopicSpec("definitions", "definition", compacted=True,
+    TopicSpec("definitions", "definition", compacted=True, single_partition=True,
               doc="metric filters, alarms, rules, targets, config rules; keyed Kind/name"),
     TopicSpec("dead-letters", "dead_letter", doc="records that could not be processed, with the reason"),
 )

@@ -65,6 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     details.add_argument("--limit", type=int, default=0, help="page size, 0 = 100, at most 100")
     details.add_argument("--next-token")
     details.set_defaults(handler=get_compliance_details_by_config_rule)
+    register_retention(subparsers)
 
 
 # ---------------------------------------------------------------- reading topics
@@ -104,19 +105,32 @@ def get_resource_config_history(args) -> int:
 
     wanted = f"{args.resource_type}/{args.resource_id}".encode()
     items = [value for _, value in read_topic("config-history", lambda key: key == wanted)]
+    # the current item stays on config-current when config-history's retention deleted it
+    # (the last record of its key: compaction has not necessarily dropped the earlier ones yet)
+    kept = [value for _, value in read_topic("config-current", lambda key: key == wanted)][-1:]
+    seen = {_identity(item) for item in items}
+    items += [value for value in kept if _identity(value) not in seen]
     print_json(history(items, args.resource_type, args.resource_id, later_time=_time_argument(args.later_time),
                        earlier_time=_time_argument(args.earlier_time),
                        chronological_order=args.chronological_order, limit=args.limit, next_token=args.next_token))
     return 0
 
 
+def _identity(item: dict[str, Any]) -> tuple:
+    return (item.get("configurationItemCaptureTime"), item.get("configurationStateId"),
+            item.get("configurationItemStatus"))
+
+
 def current_items() -> list[dict[str, Any]]:
-    """The last recorded item per resource (deleted ones included; the snapshot leaves them out)."""
+    """The last recorded item per resource (deleted ones included; the snapshot leaves them out):
+    the newest of config-history and config-current (which keeps it past the history's retention)."""
+    import itertools
+
     from pipeline.configitems import parse_configuration_item, resource_key
     from pipeline.configitems.item import ordering_key
 
     current: dict[str, dict[str, Any]] = {}
-    for _, value in read_topic("config-history"):
+    for _, value in itertools.chain(read_topic("config-history"), read_topic("config-current")):
         item = parse_configuration_item(value)
         key = resource_key(item)
         if key not in current or ordering_key(current[key]) <= ordering_key(item):
@@ -213,4 +227,66 @@ def get_compliance_details_by_config_rule(args) -> int:
                                         "invalid. Please check the configRule name.")
     print_json(details(compliance_results().values(), args.config_rule_name, args.compliance_types,
                        args.limit, args.next_token))
+    return 0
+
+
+# ---------------------------------------------------------------- retention
+
+
+def register_retention(subparsers: argparse._SubParsersAction) -> None:
+    put = subparsers.add_parser("put-retention-configuration",
+                                help="how long configuration history is kept (the config-history topic's retention)")
+    put.add_argument("--retention-period-in-days", type=int, required=True, metavar="DAYS", help="30 to 2557")
+    put.set_defaults(handler=put_retention_configuration)
+    describe = subparsers.add_parser("describe-retention-configurations",
+                                     help="the retention of configuration history")
+    describe.add_argument("--retention-configuration-names", nargs="+", metavar="NAME")
+    describe.set_defaults(handler=describe_retention_configurations)
+    delete = subparsers.add_parser("delete-retention-configuration",
+                                   help="back to the default retention (2557 days)")
+    delete.add_argument("--retention-configuration-name", required=True, metavar="NAME")
+    delete.set_defaults(handler=delete_retention_configuration)
+
+
+def _history_topic() -> str:
+    from pipeline import topics
+    from pipeline.admin import ensure_topics
+
+    ensure_topics()  # the catalog topics, config-history with its default retention
+    return topics.topic_name("config-history")
+
+
+def put_retention_configuration(args) -> int:
+    from pipeline.admin import set_topic_config
+    from pipeline.cli.output import print_json
+    from pipeline.configitems.retention import NAME, retention_ms
+
+    ms = retention_ms(args.retention_period_in_days)
+    set_topic_config(_history_topic(), "retention.ms", str(ms))
+    print_json({"RetentionConfiguration": {"Name": NAME, "RetentionPeriodInDays": args.retention_period_in_days}})
+    return 0
+
+
+def describe_retention_configurations(args) -> int:
+    from pipeline.admin import topic_config
+    from pipeline.cli.output import print_json
+    from pipeline.configitems.retention import NAME, NoSuchRetentionConfigurationException, retention_days
+
+    unknown = [n for n in args.retention_configuration_names or () if n != NAME]
+    if unknown:
+        raise NoSuchRetentionConfigurationException(f"Cannot find retention configuration with the specified name "
+                                                    f"'{unknown[0]}'.")
+    days = retention_days(topic_config(_history_topic(), "retention.ms"))
+    print_json({"RetentionConfigurations": [] if days is None else [{"Name": NAME, "RetentionPeriodInDays": days}]})
+    return 0
+
+
+def delete_retention_configuration(args) -> int:
+    from pipeline.admin import set_topic_config
+    from pipeline.configitems.retention import MAX_DAYS, NAME, NoSuchRetentionConfigurationException, retention_ms
+
+    if args.retention_configuration_name != NAME:
+        raise NoSuchRetentionConfigurationException(f"Cannot find retention configuration with the specified name "
+                                                    f"'{args.retention_configuration_name}'.")
+    set_topic_config(_history_topic(), "retention.ms", str(retention_ms(MAX_DAYS)))
     return 0

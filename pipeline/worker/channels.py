@@ -15,7 +15,7 @@ from pipeline.worker.app import app
 def channel(name: str) -> faust.TopicT:
     """A raw topic by Kafka topic name (catalog topics, buses, targets)."""
     spec = topics.role_of(name)
-    partitions = 1 if spec is not None and spec.compacted else topics.partitions()
+    partitions = 1 if spec is not None and spec.single_partition else topics.partitions()
     return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw",
                      value_serializer="raw", partitions=partitions)
 

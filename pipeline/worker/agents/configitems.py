@@ -83,6 +83,7 @@ compliance_codec = codec_for("compliance")
 bus_codec = codec_for("event-bus")
 
 history_channel = role_channel("config-history")
+current_channel = role_channel("config-current")  # compacted: the last recorded item per resource
 notification_channel = role_channel("config-notifications")
 compliance_channel = role_channel("compliance")
 
@@ -211,6 +212,7 @@ async def record_one(event) -> None:
     if item["resourceType"] in REFERENCE_TYPES:
         reference.add(item)
     await history_channel.send(key=key.encode(), value=history_value)
+    await current_channel.send(key=key.encode(), value=history_value)
     notification = decision.notification
     await publish_document(notification_channel, document_codec, key,
                            notification.get("messageType", "ConfigurationItemChangeNotification"), notification)
@@ -347,3 +349,10 @@ def _add_reference(record) -> None:
 async def config_history_follower() -> None:
     """Every recorded change, from the beginning, into the worker-wide ``reference`` view."""
     await follow_topic_forever(topics.topic_name("config-history"), _add_reference)
+
+
+@app.task
+async def config_current_follower() -> None:
+    """The last recorded item per resource, also of resources whose history config-history's
+    retention has deleted (the view keeps the newest of both, so reading both is safe)."""
+    await follow_topic_forever(topics.topic_name("config-current"), _add_reference)
