@@ -3,7 +3,8 @@
 Metric data are MetricDatum-shaped dicts: ``Timestamp`` (ISO 8601 or epoch seconds/ms) and
 ``Value`` — or ``Values`` + ``Counts``, or ``StatisticValues`` (SampleCount, Sum, Minimum,
 Maximum; percentiles of a statistic set are approximated by its average). A datum whose
-``MetricName`` or ``Unit`` differs from the alarm's is skipped. Data go into buckets of 60 s
+``MetricName`` or ``Unit`` differs from the alarm's is skipped (for a metric math alarm: each datum goes to
+the MetricStat queries of its MetricName, Namespace and Unit). Data go into buckets of 60 s
 (10 s for high-resolution alarms) and alarm periods are merged from them, so several data in a
 period are aggregated with the alarm's statistic.
 
@@ -21,6 +22,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from pipeline.alarms import anomaly
 from pipeline.alarms.errors import MetricDataError
 from pipeline.alarms.evaluator import INITIAL_REASON, assess, evaluation_end, evaluation_times
+from pipeline.alarms.math_alarm import math_datapoints
 from pipeline.alarms.model import Alarm, AlarmState
 from pipeline.alarms.periods import (
     add_value,
@@ -32,7 +34,7 @@ from pipeline.alarms.periods import (
 )
 from pipeline.alarms.statistics import add_to_sketch, statistic_value
 
-__all__ = ["simulate", "load_buckets"]
+__all__ = ["simulate", "load_buckets", "load_query_buckets"]
 
 
 def _number(datum: Mapping[str, Any], key: str, line: int) -> float:
@@ -44,7 +46,6 @@ def _number(datum: Mapping[str, Any], key: str, line: int) -> float:
 
 def load_buckets(alarm: Alarm, data: Iterable[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
     """Aggregate metric data into ``{bucket start: bucket}`` at the alarm's bucket resolution."""
-    resolution = alarm.cadence
     buckets: dict[int, dict[str, Any]] = {}
     for line, datum in enumerate(data, 1):
         if not isinstance(datum, Mapping):
@@ -53,33 +54,57 @@ def load_buckets(alarm: Alarm, data: Iterable[Mapping[str, Any]]) -> dict[int, d
             continue
         if alarm.unit and datum.get("Unit") not in (None, alarm.unit):
             continue
-        if "Timestamp" not in datum:
-            raise MetricDataError(f"metric datum {line}: Timestamp is required")
-        try:
-            timestamp = to_epoch(datum["Timestamp"])
-        except MetricDataError as error:
-            raise MetricDataError(f"metric datum {line}: {error}") from None
-        bucket = buckets.setdefault(period_start(timestamp, resolution), new_bucket())
-        if "Value" in datum:
-            add_value(bucket, _number(datum, "Value", line))
-        elif "Values" in datum:
-            values, counts = datum["Values"], datum.get("Counts") or [1.0] * len(datum["Values"])
-            if not isinstance(values, list) or not isinstance(counts, list) or len(values) != len(counts):
-                raise MetricDataError(f"metric datum {line}: Values and Counts must be lists of the same length")
-            for value, count in zip(values, counts):
-                add_value(bucket, _number({"v": value}, "v", line), _number({"c": count}, "c", line))
-        elif "StatisticValues" in datum:
-            stats = datum["StatisticValues"]
-            part = new_bucket()
-            part["SampleCount"] = _number(stats, "SampleCount", line)
-            part["Sum"] = _number(stats, "Sum", line)
-            part["Minimum"] = _number(stats, "Minimum", line)
-            part["Maximum"] = _number(stats, "Maximum", line)
-            add_to_sketch(part["Sketch"], part["Sum"] / part["SampleCount"], part["SampleCount"])
-            merge_buckets(bucket, part)
-        else:
-            raise MetricDataError(f"metric datum {line}: one of Value, Values or StatisticValues is required")
+        _add(buckets, datum, line, alarm.cadence)
     return buckets
+
+
+def load_query_buckets(alarm: Alarm, data: Iterable[Mapping[str, Any]]) -> dict[str, dict[int, dict[str, Any]]]:
+    """A metric math alarm's data: ``{query Id: {bucket start: bucket}}`` for each MetricStat,
+    from the data of its MetricName (and Namespace and Unit, where datum and query give them)."""
+    stats = [(q["Id"], q["MetricStat"]) for q in alarm.metrics if "MetricStat" in q]
+    found: dict[str, dict[int, dict[str, Any]]] = {query: {} for query, _ in stats}
+    for line, datum in enumerate(data, 1):
+        if not isinstance(datum, Mapping):
+            raise MetricDataError(f"metric datum {line}: expected a JSON object")
+        for query, stat in stats:
+            metric = stat["Metric"]
+            if datum.get("MetricName") != metric["MetricName"]:
+                continue
+            if datum.get("Namespace") not in (None, metric["Namespace"]):
+                continue
+            if stat.get("Unit") and datum.get("Unit") not in (None, stat["Unit"]):
+                continue
+            _add(found[query], datum, line, alarm.cadence)
+    return found
+
+
+def _add(buckets: dict[int, dict[str, Any]], datum: Mapping[str, Any], line: int, resolution: int) -> None:
+    if "Timestamp" not in datum:
+        raise MetricDataError(f"metric datum {line}: Timestamp is required")
+    try:
+        timestamp = to_epoch(datum["Timestamp"])
+    except MetricDataError as error:
+        raise MetricDataError(f"metric datum {line}: {error}") from None
+    bucket = buckets.setdefault(period_start(timestamp, resolution), new_bucket())
+    if "Value" in datum:
+        add_value(bucket, _number(datum, "Value", line))
+    elif "Values" in datum:
+        values, counts = datum["Values"], datum.get("Counts") or [1.0] * len(datum["Values"])
+        if not isinstance(values, list) or not isinstance(counts, list) or len(values) != len(counts):
+            raise MetricDataError(f"metric datum {line}: Values and Counts must be lists of the same length")
+        for value, count in zip(values, counts):
+            add_value(bucket, _number({"v": value}, "v", line), _number({"c": count}, "c", line))
+    elif "StatisticValues" in datum:
+        stats = datum["StatisticValues"]
+        part = new_bucket()
+        part["SampleCount"] = _number(stats, "SampleCount", line)
+        part["Sum"] = _number(stats, "Sum", line)
+        part["Minimum"] = _number(stats, "Minimum", line)
+        part["Maximum"] = _number(stats, "Maximum", line)
+        add_to_sketch(part["Sketch"], part["Sum"] / part["SampleCount"], part["SampleCount"])
+        merge_buckets(bucket, part)
+    else:
+        raise MetricDataError(f"metric datum {line}: one of Value, Values or StatisticValues is required")
 
 
 def _period_values(alarm: Alarm, buckets: Mapping[int, Mapping[str, Any]]) -> list[tuple[int, float]]:
@@ -131,7 +156,9 @@ def simulate(
 
     StateReason is the reason of the latest transition (it does not change while the state holds).
     """
-    buckets = load_buckets(alarm, data)
+    by_query = load_query_buckets(alarm, data) if alarm.is_math_alarm else None
+    buckets = load_buckets(alarm, data) if by_query is None else {
+        start: bucket for found in by_query.values() for start, bucket in found.items()}  # (their span)
     if times is not None:
         moments = sorted(float(t) for t in times)
     else:
@@ -152,7 +179,8 @@ def simulate(
             while trained < len(training) and training[trained][0] + alarm.period <= horizon:
                 anomaly.update_model(model, *training[trained])
                 trained += 1
-        result = assess(alarm, buckets, moment, state, anomaly_model=model, previous_reason=reason)
+        datapoints = buckets if by_query is None else math_datapoints(alarm, by_query, moment)
+        result = assess(alarm, datapoints, moment, state, anomaly_model=model, previous_reason=reason)
         if result.changed:  # StateReason is kept until the next transition
             state, reason = result.state, result.reason
         yield {"Timestamp": iso_timestamp(moment), "StateValue": state.value, "StateReason": reason}

@@ -95,3 +95,19 @@ def test_the_state_change_event_lists_the_queries():
                                                     "period": 60, "stat": "Sum"}, "returnData": False}
     assert metrics[1]["metricStat"]["unit"] == "Count"
     assert metrics[2] == {"id": "rate", "expression": "100 * FILL(e, 0) / r", "label": "Error %", "returnData": True}
+
+
+def test_simulate_a_math_alarm():
+    from pipeline.alarms.simulate import simulate
+
+    alarm = math_alarm(EvaluationPeriods=1, DatapointsToAlarm=1)
+    data = [{"MetricName": "Errors", "Namespace": "Shop", "Timestamp": 600, "Value": 2},
+            {"MetricName": "Requests", "Timestamp": 600, "Value": 100, "Unit": "Count"},
+            {"MetricName": "Errors", "Timestamp": 660, "Value": 30},
+            {"MetricName": "Requests", "Timestamp": 660, "Value": 100, "Unit": "Count"},
+            {"MetricName": "Requests", "Timestamp": 660, "Value": 900, "Unit": "Seconds"},  # not the query's unit
+            {"MetricName": "Errors", "Namespace": "Other", "Timestamp": 720, "Value": 99},  # another namespace
+            {"MetricName": "Requests", "Timestamp": 720, "Value": 50, "Unit": "Count"}]
+    states = [(line["Timestamp"][11:19], line["StateValue"]) for line in simulate(alarm, data)]
+    # 2 %, then 30 %, then FILL(e, 0) / 50 = 0 %
+    assert states == [("00:11:00", "OK"), ("00:12:00", "ALARM"), ("00:13:00", "OK")]
