@@ -23,7 +23,7 @@ from pipeline.alarms.evaluator import (
     initial_state_change,
     next_evaluation_time,
 )
-from pipeline.alarms.history import state_change_event, state_update_item
+from pipeline.alarms.history import action_item, state_change_event, state_update_item
 from pipeline.alarms.model import Alarm, AlarmState, StateChange, metric_key
 from pipeline.alarms.periods import (
     add_value,
@@ -59,6 +59,7 @@ __all__ = [
     "validate_metric_alarm",
     "validate_composite_alarm",
     "state_update_item",
+    "action_item",
     "state_change_event",
     "metric_key",
     "new_bucket",

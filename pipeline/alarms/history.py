@@ -42,6 +42,26 @@ def state_update_item(change: StateChange) -> dict[str, Any]:
     }
 
 
+def action_item(record: Mapping[str, Any], action: str, at: float, error: BaseException | None = None
+                ) -> dict[str, Any]:
+    """``HistoryItemType`` Action: one action of a transition carried out (its state-change
+    ``record`` written to the action's topic) or not (``error``)."""
+    data: dict[str, Any] = {"actionState": "Failed" if error else "Succeeded",
+                            "stateUpdateTimestamp": record["StateChangeTime"], "notificationResource": action}
+    if error is not None:
+        data["error"] = f"{type(error).__name__}: {error}"
+    else:
+        data["publishedMessage"] = _compact({k: v for k, v in record.items() if k != "Configuration"})
+    return {
+        "AlarmName": record["AlarmName"],
+        "AlarmType": record.get("AlarmType", "MetricAlarm"),
+        "Timestamp": iso_timestamp(at),
+        "HistoryItemType": "Action",
+        "HistorySummary": f"{'Failed to execute' if error else 'Successfully executed'} action {action}",
+        "HistoryData": _compact(data),
+    }
+
+
 def configuration_update_item(
     alarm_name: str, body: Mapping[str, Any], at: float, *, operation: str = "update", alarm_type: str = "MetricAlarm"
 ) -> dict[str, Any]:
@@ -54,27 +74,6 @@ def configuration_update_item(
         "HistoryItemType": "ConfigurationUpdate",
         "HistorySummary": summary[operation].format(alarm_name),
         "HistoryData": _compact({"version": "1.0", "type": operation, "updatedAlarm": dict(body)}),
-    }
-
-
-def action_item(
-    alarm_name: str, action: str, at: float, *, succeeded: bool = True, alarm_type: str = "MetricAlarm",
-    error: str = "",
-) -> dict[str, Any]:
-    """An action (message to a topic) that was sent or failed."""
-    summary = (
-        f"Successfully executed action {action}" if succeeded else f"Failed to execute action {action}"
-    )
-    data: dict[str, Any] = {"actionState": "Succeeded" if succeeded else "Failed"}
-    if error:
-        data["error"] = error
-    return {
-        "AlarmName": alarm_name,
-        "AlarmType": alarm_type,
-        "Timestamp": iso_timestamp(at),
-        "HistoryItemType": "Action",
-        "HistorySummary": summary,
-        "HistoryData": _compact(data),
     }
 
 

@@ -8,7 +8,7 @@ import time
 import uuid
 
 from pipeline import topics
-from pipeline.alarms import state_change_event, state_update_item
+from pipeline.alarms import action_item, state_change_event, state_update_item
 from pipeline.codec import codec_for
 from pipeline.worker.channels import channel, producing_channel, role_channel
 from pipeline.worker.settings import account_id, region
@@ -16,13 +16,28 @@ from pipeline.worker.settings import account_id, region
 
 async def send_actions(record: dict, actions, key: bytes) -> list:
     """The state-change record on each action topic (also for actions a suppressor held back);
-    returns the acknowledgements to wait for."""
+    returns the acknowledgements to wait for. Each action, once the broker answered, gets its
+    Action history item (succeeded or failed)."""
     encoded = codec_for("alarm-state-changes").encode(dict(record, Actions=list(actions)))
     acknowledgements = []
     for action in actions:
         action_channel = await producing_channel(topics.action_topic(action))
-        acknowledgements.append(await action_channel.send(key=key, value=encoded))
+        sent = await action_channel.send(key=key, value=encoded)
+        acknowledgements.append(asyncio.ensure_future(_record_action(sent, record, action, key)))
     return acknowledgements
+
+
+async def _record_action(sent, record: dict, action: str, key: bytes) -> None:
+    error = None
+    try:
+        await sent
+    except Exception as failure:  # recorded, then raised to the caller as before
+        error = failure
+    item = action_item(record, action, time.time(), error)
+    await role_channel("alarm-history").send(key=key, value=codec_for("alarm-history").encode(
+        {"type": "AlarmHistoryItem", "document": item, "time": int(time.time() * 1000)}))
+    if error is not None:
+        raise error
 
 
 async def publish_actions(record: dict, actions, key: bytes) -> None:

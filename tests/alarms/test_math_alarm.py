@@ -111,3 +111,4 @@ def test_simulate_a_math_alarm():
     states = [(line["Timestamp"][11:19], line["StateValue"]) for line in simulate(alarm, data)]
     # 2 %, then 30 %, then FILL(e, 0) / 50 = 0 %
     assert states == [("00:11:00", "OK"), ("00:12:00", "ALARM"), ("00:13:00", "OK")]
+

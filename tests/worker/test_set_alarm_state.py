@@ -4,6 +4,7 @@ composite alarm is forced through its own agent."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -74,8 +75,14 @@ def test_a_forced_alarm_runs_its_actions_and_returns_to_its_actual_state(pipelin
     pages = read_records(topics.target_topic("pager"), count=3, timeout_s=30, schema="alarm_state_change")
     assert [p["value"]["NewStateValue"] for p in pages] == ["OK", "ALARM", "OK"]
     history = read_records("alarm-history", count=3, timeout_s=30,
-                           predicate=lambda r: r["value"]["document"]["AlarmName"] == "quiet-queue")
+                           predicate=lambda r: r["value"]["document"]["AlarmName"] == "quiet-queue"
+                           and r["value"]["document"]["HistoryItemType"] == "StateUpdate")
     assert history[1]["value"]["document"]["HistorySummary"] == "Alarm updated from OK to ALARM"
+    actions = read_records("alarm-history", count=3, timeout_s=30,
+                           predicate=lambda r: r["value"]["document"]["HistoryItemType"] == "Action")
+    assert [a["value"]["document"]["HistorySummary"] for a in actions] == ["Successfully executed action kafka:pager"] * 3
+    data = json.loads(actions[1]["value"]["document"]["HistoryData"])
+    assert data["actionState"] == "Succeeded" and json.loads(data["publishedMessage"])["NewStateValue"] == "ALARM"
 
     same = cli("set-alarm-state", "--alarm-name", "quiet-queue", "--state-value", "OK", "--state-reason", "noop",
                env=pipeline_env)
