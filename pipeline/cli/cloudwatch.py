@@ -48,7 +48,7 @@ def read_topic(role: str, timeout_s: float = 30.0) -> list[TopicRecord]:
             for r in read_records(topics.topic_name(role), timeout_s)]
 
 
-def _decoded(role: str, records: Iterable[TopicRecord]):
+def decoded_records(role: str, records: Iterable[TopicRecord]):
     """(record, decoded value) for each record that decodes; others are skipped, as workers skip them."""
     from pipeline.codec import DecodeError, codec_for
 
@@ -65,7 +65,7 @@ def _decoded(role: str, records: Iterable[TopicRecord]):
 # ---- shared argument parsing ---------------------------------------------------------------
 
 
-def _epoch(text: str, option: str) -> float:
+def epoch_argument(text: str, option: str) -> float:
     from pipeline.alarms.errors import MetricDataError
     from pipeline.alarms.periods import to_epoch
 
@@ -75,7 +75,7 @@ def _epoch(text: str, option: str) -> float:
         raise CloudWatchInputError(f"Invalid value for {option}: {text!r} ({error})") from None
 
 
-def _json_argument(text: str, option: str) -> Any:
+def json_argument(text: str, option: str) -> Any:
     from pipeline.cli.output import read_json_argument
 
     try:
@@ -90,7 +90,7 @@ def parse_dimensions(items: list[str] | None, option: str = "--dimensions") -> l
     for item in items or []:
         text = item.strip()
         if text.startswith(("[", "{")):
-            value = _json_argument(text, option)
+            value = json_argument(text, option)
             for d in value if isinstance(value, list) else [value]:
                 if not (isinstance(d, dict) and isinstance(d.get("Name"), str) and isinstance(d.get("Value"), str)):
                     raise CloudWatchInputError(f"Invalid value for {option}: expected {{\"Name\": ..., \"Value\": ...}}")
@@ -150,7 +150,7 @@ def current_definitions(kinds: Iterable[str]) -> dict[str, dict[str, Any]]:
 def latest_states() -> dict[str, dict[str, Any]]:
     """AlarmName -> its newest alarm-state-changes record (by StateChangeTime, then offset)."""
     latest: dict[str, dict[str, Any]] = {}
-    for _, change in _decoded("alarm-state-changes", read_topic("alarm-state-changes")):
+    for _, change in decoded_records("alarm-state-changes", read_topic("alarm-state-changes")):
         known = latest.get(change["AlarmName"])
         if known is None or known["StateChangeTime"] <= change["StateChangeTime"]:
             latest[change["AlarmName"]] = change
@@ -215,10 +215,10 @@ def describe_alarm_history(args: argparse.Namespace) -> int:
     from pipeline.cli.output import print_json
 
     types = set(args.alarm_types or ["MetricAlarm"])
-    start = _epoch(args.start_date, "--start-date") if args.start_date else None
-    end = _epoch(args.end_date, "--end-date") if args.end_date else None
+    start = epoch_argument(args.start_date, "--start-date") if args.start_date else None
+    end = epoch_argument(args.end_date, "--end-date") if args.end_date else None
     items = []
-    for record, value in _decoded("alarm-history", read_topic("alarm-history")):
+    for record, value in decoded_records("alarm-history", read_topic("alarm-history")):
         item = value.get("document")
         if not isinstance(item, dict) or "HistoryItemType" not in item:
             continue
@@ -254,14 +254,14 @@ def get_metric_statistics(args: argparse.Namespace) -> int:
 
     if args.period <= 0:
         raise CloudWatchInputError("Invalid value for --period: it must be a positive number of seconds.")
-    start, end = _epoch(args.start_time, "--start-time"), _epoch(args.end_time, "--end-time")
+    start, end = epoch_argument(args.start_time, "--start-time"), epoch_argument(args.end_time, "--end-time")
     if end <= start:
         raise CloudWatchInputError("The parameter StartTime must be less than the parameter EndTime.")
     wanted = metric_key(args.namespace, args.metric_name, parse_dimensions(args.dimensions))
     buckets: dict[int, dict] = {}
     units: set[str] = set()
     first = math.floor(start / args.period) * args.period
-    for _, datum in _decoded("metric-data", read_topic("metric-data")):
+    for _, datum in decoded_records("metric-data", read_topic("metric-data")):
         if metric_key(datum["Namespace"], datum["MetricName"], datum.get("Dimensions")) != wanted:
             continue
         unit = datum.get("Unit") or "None"
@@ -288,7 +288,7 @@ def _metric_data(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.metric_data is not None:
         if args.metric_name or args.value is not None:
             raise CloudWatchInputError("--metric-data cannot be combined with --metric-name/--value.")
-        data = _json_argument(args.metric_data, "--metric-data")
+        data = json_argument(args.metric_data, "--metric-data")
         if isinstance(data, dict):
             data = [data]
         if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
@@ -340,7 +340,7 @@ def expand_datum(namespace: str, datum: dict[str, Any], number: int, now: float)
         if value != 0 and not 2 ** -360 <= abs(value) <= 2 ** 360:
             raise CloudWatchInputError(f"{where}: the value {value!r} is outside the range CloudWatch accepts.")
     stamp = datum.get("Timestamp")
-    moment = now if stamp is None else _epoch(stamp, f"{where} Timestamp")
+    moment = now if stamp is None else epoch_argument(stamp, f"{where} Timestamp")
     problem = check_datum_time(moment, now)
     if problem:
         raise CloudWatchInputError(f"{where}: {problem}")

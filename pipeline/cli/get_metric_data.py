@@ -23,14 +23,14 @@ def register(subparsers) -> None:
 
 
 def get_metric_data(args: argparse.Namespace) -> int:
-    from pipeline.cli.cloudwatch import _decoded, _epoch, _json_argument, read_topic
+    from pipeline.cli.cloudwatch import decoded_records, epoch_argument, json_argument, read_topic
     from pipeline.cli.output import print_json
     from pipeline.metricmath import get_metric_data as answer, parse_queries
 
-    queries = _json_argument(args.metric_data_queries, "--metric-data-queries")
+    queries = json_argument(args.metric_data_queries, "--metric-data-queries")
     parse_queries(queries)  # a bad request is refused before the topic is read
-    start, end = _epoch(args.start_time, "--start-time"), _epoch(args.end_time, "--end-time")
-    data = [datum for _, datum in _decoded("metric-data", read_topic("metric-data"))]
+    start, end = epoch_argument(args.start_time, "--start-time"), epoch_argument(args.end_time, "--end-time")
+    data = [datum for _, datum in decoded_records("metric-data", read_topic("metric-data"))]
     print_json(answer(queries, start, end, lambda stat, grid: statistic_per_period(data, stat, grid),
                       scan_by=args.scan_by))
     return 0
