@@ -87,8 +87,6 @@ def topic_config(name: str, key: str) -> str | None:
 
 def ensure_topics(extra: Iterable[str] = (), timeout_s: float = 30.0) -> list[str]:
     """Create missing catalog topics (and ``extra`` topics); returns the names created."""
-    import os
-
     wanted: dict[str, dict] = {}
     for spec in topics.CATALOG:
         name = topics.topic_name(spec.role)
@@ -96,10 +94,7 @@ def ensure_topics(extra: Iterable[str] = (), timeout_s: float = 30.0) -> list[st
         config.update(spec.configs)
         wanted[name] = {"num_partitions": 1 if spec.single_partition else topics.partitions(),
                         "replication_factor": 1, "configs": config}
-    for bus in os.environ.get("PIPELINE_EVENT_BUSES", "").split(","):
-        if bus.strip():
-            extra = [*extra, topics.bus_topic(bus.strip())]
-    for name in extra:
+    for name in [*extra, *(topics.bus_topic(bus) for bus in topics.custom_buses())]:
         wanted.setdefault(name, {"num_partitions": topics.partitions(), "replication_factor": 1, "configs": {}})
     with _admin(timeout_s) as admin:
         return _create_missing(admin, wanted)

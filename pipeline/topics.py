@@ -71,6 +71,12 @@ def topic_name(role: str) -> str:
     return prefix() + role
 
 
+def custom_buses() -> list[str]:
+    """The buses named in ``PIPELINE_EVENT_BUSES`` (comma-separated): created at worker start and
+    counted as existing by ``pipeline apply`` (from before the bus registry)."""
+    return [bus.strip() for bus in os.environ.get("PIPELINE_EVENT_BUSES", "").split(",") if bus.strip()]
+
+
 def bus_topic(bus_name: str) -> str:
     """The topic of an event bus: the default bus is ``event-bus``, others ``event-bus.<name>``."""
     if bus_name in ("", "default"):

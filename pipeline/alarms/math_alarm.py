@@ -10,8 +10,6 @@ evaluator like any metric's precomputed datapoints.
 
 from __future__ import annotations
 
-import functools
-import json
 from typing import Any, Mapping
 
 from pipeline.alarms.evaluator import evaluation_end
@@ -38,17 +36,6 @@ def math_inputs(alarms: Mapping[str, Alarm]) -> dict[str, list[MathInput]]:
     return found
 
 
-def _parsed(alarm: Alarm):
-    return _parsed_text(json.dumps(alarm.metrics, sort_keys=True))
-
-
-@functools.lru_cache(maxsize=4096)
-def _parsed_text(metrics: str):
-    from pipeline.metricmath import parse_queries
-
-    return parse_queries(json.loads(metrics))
-
-
 def math_datapoints(alarm: Alarm, buckets: Mapping[str, Mapping[Any, Mapping[str, Any]]], at: float
                     ) -> dict[int, float]:
     """{period start: value of the returned query} over the evaluation range of an evaluation at
@@ -59,7 +46,7 @@ def math_datapoints(alarm: Alarm, buckets: Mapping[str, Mapping[Any, Mapping[str
 
     end = evaluation_end(alarm, at)
     start = end - alarm.evaluation_range * alarm.period
-    parsed = _parsed(alarm)
+    parsed = list(alarm.queries)
 
     def fetch(query, grid) -> dict[int, float]:
         stat = query.metric_stat["Stat"]

@@ -108,6 +108,7 @@ class Alarm:
     evaluation_delay: int = 0  # seconds held back for late data (our extension)
     evaluation_window: str = "SlidingWindow"  # or WallClockWindow (period-aligned)
     metrics: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)  # a metric math alarm's queries
+    queries: tuple[Any, ...] = field(default=(), compare=False, hash=False, repr=False)  # them compiled
     body: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
@@ -124,6 +125,12 @@ class Alarm:
         from pipeline.alarms.definitions import alarm_metric
 
         metric, band_width = alarm_metric(body)
+        metrics = tuple(body["Metrics"]) if body.get("Metrics") and band_width is None else ()
+        queries: tuple[Any, ...] = ()
+        if metrics:  # compiled once here, as a composite alarm's rule is
+            from pipeline.metricmath import parse_queries
+
+            queries = tuple(parse_queries(list(metrics)))
         extended = metric.get("ExtendedStatistic")
         return cls(
             name=body["AlarmName"],
@@ -148,7 +155,8 @@ class Alarm:
             unit=metric.get("Unit"),
             evaluation_delay=int(body.get("EvaluationDelay", 0)),
             evaluation_window=body.get("EvaluationWindow", "SlidingWindow"),
-            metrics=tuple(body["Metrics"]) if body.get("Metrics") and band_width is None else (),
+            metrics=metrics,
+            queries=queries,
             body=body,
         )
 

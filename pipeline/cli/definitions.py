@@ -58,8 +58,7 @@ def publish_definitions(definitions) -> None:
 def _check_buses(definitions) -> None:
     """PutRule/PutTargets on a bus that neither this apply nor the definitions topic creates (nor
     PIPELINE_EVENT_BUSES names) are refused as EventBridge refuses them."""
-    import os
-
+    from pipeline import topics
     from pipeline.cli.cloudwatch import current_definitions
     from pipeline.eventbus.buses import check_rule_buses
 
@@ -69,7 +68,7 @@ def _check_buses(definitions) -> None:
         return  # nothing to look up: the topic is not read
     known = {d.name for d in definitions if d.kind == "EventBus"}
     known |= {key.partition("/")[2] for key in current_definitions(["EventBus"])}
-    known |= {b.strip() for b in os.environ.get("PIPELINE_EVENT_BUSES", "").split(",") if b.strip()}
+    known |= set(topics.custom_buses())
     check_rule_buses(pairs, known)
 
 

@@ -28,12 +28,15 @@ def register(subparsers) -> None:
     delete.set_defaults(handler=delete_event_bus)
 
 
-def _buses() -> dict[str, tuple[dict, int]]:
-    """name -> (body, appliedAt ms) of the custom buses on the definitions topic."""
+def _buses(definitions: dict | None = None) -> dict[str, tuple[dict, int]]:
+    """name -> (body, appliedAt ms) of the custom buses: in ``definitions`` (as current_definitions
+    returns them), else on the definitions topic."""
     from pipeline.cli.cloudwatch import current_definitions
 
+    if definitions is None:
+        definitions = current_definitions(["EventBus"])
     return {record["name"]: (record["body"], record["appliedAt"])
-            for record in current_definitions(["EventBus"]).values()}
+            for record in definitions.values() if record["kind"] == "EventBus"}
 
 
 def _where() -> dict[str, str]:
@@ -95,10 +98,11 @@ def delete_event_bus(args: argparse.Namespace) -> int:
 
     if args.name == DEFAULT_BUS:
         raise EventBusError("Cannot delete event bus default.")
-    if args.name not in _buses():
+    definitions = current_definitions(["EventBus", "Rule"])  # one read of the topic
+    if args.name not in _buses(definitions):
         return 0
-    rules = sorted(record["name"].partition("/")[2] for record in current_definitions(["Rule"]).values()
-                   if record["body"].get("EventBusName") == args.name)
+    rules = sorted(record["name"].partition("/")[2] for record in definitions.values()
+                   if record["kind"] == "Rule" and record["body"].get("EventBusName") == args.name)
     if rules:
         raise EventBusError(f"Event bus {args.name} still has rules ({', '.join(rules)}); delete them first "
                             "(pipeline delete Rule <bus>/<rule>).")

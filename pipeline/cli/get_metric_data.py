@@ -25,21 +25,24 @@ def register(subparsers) -> None:
 def get_metric_data(args: argparse.Namespace) -> int:
     from pipeline.cli.cloudwatch import decoded_records, epoch_argument, json_argument, read_topic
     from pipeline.cli.output import print_json
-    from pipeline.metricmath import get_metric_data as answer, parse_queries
+    from pipeline.alarms.model import metric_key
+    from pipeline.metricmath import answer_queries, parse_queries
 
-    queries = json_argument(args.metric_data_queries, "--metric-data-queries")
-    parse_queries(queries)  # a bad request is refused before the topic is read
+    parsed = parse_queries(json_argument(args.metric_data_queries, "--metric-data-queries"))  # before reading
     start, end = epoch_argument(args.start_time, "--start-time"), epoch_argument(args.end_time, "--end-time")
-    data = [datum for _, datum in decoded_records("metric-data", read_topic("metric-data"))]
-    print_json(answer(queries, start, end, lambda stat, grid: statistic_per_period(data, stat, grid),
-                      scan_by=args.scan_by))
+    by_metric: dict[str, list[Mapping[str, Any]]] = {}  # each datum's metric key computed once
+    for _, datum in decoded_records("metric-data", read_topic("metric-data")):
+        key = metric_key(datum["Namespace"], datum["MetricName"], datum.get("Dimensions"))
+        by_metric.setdefault(key, []).append(datum)
+    print_json(answer_queries(parsed, start, end, lambda stat, grid: statistic_per_period(by_metric, stat, grid),
+                              scan_by=args.scan_by))
     return 0
 
 
-def statistic_per_period(data: Sequence[Mapping[str, Any]], metric_stat: Mapping[str, Any],
+def statistic_per_period(by_metric: Mapping[str, Sequence[Mapping[str, Any]]], metric_stat: Mapping[str, Any],
                          grid: Sequence[int]) -> dict[int, float]:
     """The MetricStat's statistic for each period of ``grid`` that has data of its metric (and
-    unit, when the MetricStat names one)."""
+    unit, when the MetricStat names one); ``by_metric``: the data by metric key."""
     from pipeline.alarms import add_value, new_bucket, period_start
     from pipeline.alarms.model import metric_key
     from pipeline.alarms.statistics import STATISTICS, parse_extended_statistic, statistic_value
@@ -50,13 +53,11 @@ def statistic_per_period(data: Sequence[Mapping[str, Any]], metric_stat: Mapping
     period, unit, stat = metric_stat["Period"], metric_stat.get("Unit"), metric_stat["Stat"]
     first, end = (grid[0], grid[-1] + period) if grid else (0, 0)
     buckets: dict[int, dict] = {}
-    for datum in data:
+    for datum in by_metric.get(wanted, ()):
         moment = datum["Timestamp"] / 1000
         if not first <= moment < end:
             continue
         if unit and (datum.get("Unit") or "None") != unit:
-            continue
-        if metric_key(datum["Namespace"], datum["MetricName"], datum.get("Dimensions")) != wanted:
             continue
         bucket = buckets.setdefault(period_start(moment, period), new_bucket(sketch=stat not in STATISTICS))
         for value, count in samples_of(datum):

@@ -10,13 +10,13 @@ current item: the snapshot, the rules' reference view and get-resource-config-hi
 from __future__ import annotations
 
 from pipeline.errors import PipelineError
+from pipeline.topics import CONFIG_HISTORY_RETENTION_DAYS, DAY_MS
 
 __all__ = ["RetentionError", "NoSuchRetentionConfigurationException", "retention_ms", "retention_days",
            "MIN_DAYS", "MAX_DAYS", "NAME"]
 
-MIN_DAYS, MAX_DAYS = 30, 2557
+MIN_DAYS, MAX_DAYS = 30, CONFIG_HISTORY_RETENTION_DAYS  # AWS's default is also its maximum
 NAME = "default"
-DAY_MS = 86_400_000
 
 
 class RetentionError(PipelineError):

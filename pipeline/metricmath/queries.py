@@ -21,7 +21,8 @@ from pipeline.metricmath.errors import MetricMathError
 from pipeline.metricmath.evaluate import Context, Series, evaluate
 from pipeline.metricmath.parser import parse_expression, references
 
-__all__ = ["Query", "parse_queries", "order_queries", "evaluate_queries", "get_metric_data"]
+__all__ = ["Query", "parse_queries", "order_queries", "evaluate_queries", "get_metric_data",
+           "answer_queries"]
 
 MAX_QUERIES = 500
 MAX_DATAPOINTS = 100_800  # GetMetricData's limit per request
@@ -202,13 +203,19 @@ def get_metric_data(queries: Any, start: float, end: float,
                     scan_by: str = "TimestampDescending") -> dict[str, Any]:
     """The GetMetricData answer. ``fetch(metric_stat, grid)`` gives the MetricStat's value per
     period start of ``grid`` (periods without data left out)."""
+    return answer_queries(parse_queries(queries), start, end, fetch, scan_by=scan_by)
+
+
+def answer_queries(parsed: list[Query], start: float, end: float,
+                   fetch: Callable[[Mapping[str, Any], Sequence[int]], dict[int, float]], *,
+                   scan_by: str = "TimestampDescending") -> dict[str, Any]:
+    """:func:`get_metric_data` for queries :func:`parse_queries` checked already."""
     from pipeline.alarms.periods import iso_timestamp
 
     if end <= start:
         raise MetricMathError("The parameter StartTime must be less than the parameter EndTime.")
     if scan_by not in ("TimestampDescending", "TimestampAscending"):
         raise MetricMathError("ScanBy must be TimestampDescending or TimestampAscending.")
-    parsed = parse_queries(queries)
     values, periods = evaluate_queries(parsed, start, end, lambda query, grid: fetch(query.metric_stat, grid))
     results = []
     descending = scan_by == "TimestampDescending"

@@ -27,6 +27,30 @@ def initial_state(alarm, clock: float) -> dict:
             "LastEvaluated": clock - alarm.cadence}
 
 
+class EventTimeProgress:
+    """Per partition: the newest datum time seen (the event-time watermark) and the 10 s step of
+    the last data-driven evaluation. Within one step (and one definitions version) no evaluation
+    instant can fall due, so a datum needs no evaluation pass. Rebuilt as data flow."""
+
+    def __init__(self) -> None:
+        self.watermarks: dict[int, float] = {}
+        self._steps: dict[int, tuple[int, int]] = {}
+
+    def clock(self, partition: int, now: float) -> float:
+        """Where a tick evaluates to: the watermark, or the wall clock less WALL_LAG_S if later."""
+        return max(self.watermarks.get(partition, 0.0), now - WALL_LAG_S)
+
+    def advance(self, partition: int, seconds: float, version: int) -> float | None:
+        """Count a datum at ``seconds``; the watermark when an evaluation is due, else None."""
+        watermark = max(self.watermarks.get(partition, 0.0), seconds)
+        self.watermarks[partition] = watermark
+        step = (int(watermark // 10), version)
+        if self._steps.get(partition) == step:
+            return None
+        self._steps[partition] = step
+        return watermark
+
+
 def partition_of(key: str, partitions: int | None = None) -> int:
     """The partition Kafka's default partitioner gives ``key`` (same as producers and Faust)."""
     return partition_for_text(key, partitions or topics.partitions())

@@ -37,8 +37,8 @@ from pipeline.keys import metric_identity
 from pipeline.metric_data import samples_of
 from pipeline.worker.alarm_outputs import send_transition
 from pipeline.worker.agents.math_alarms import forward_to_math_alarms
-from pipeline.worker.alarm_runtime import (MAX_CATCH_UP, TICK_S, WALL_LAG_S, AlarmRuntime, initial_state,
-                                           partition_of)
+from pipeline.worker.alarm_runtime import (MAX_CATCH_UP, TICK_S, WALL_LAG_S, AlarmRuntime, EventTimeProgress,
+                                           initial_state, partition_of)
 from pipeline.worker.app import app
 from pipeline.worker.channels import role_channel
 from pipeline.worker.deadletter import send_dead_letter
@@ -57,10 +57,7 @@ metric_buckets = app.Table("alarm-metric-period-buckets", default=None, partitio
 alarm_states = app.Table("alarm-states", default=None, partitions=topics.partitions())
 ticks = app.topic(f"{topics.prefix()}alarm-ticks", partitions=topics.partitions(), internal=True,
                   key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-watermarks: dict[int, float] = {}  # partition -> newest datum time (s); rebuilt as data flows
-# partition -> (10 s step of the last data-driven evaluation, definitions version): within one
-# step no evaluation instant can fall due, so a datum needs no evaluation pass
-evaluated_steps: dict[int, tuple[int, int]] = {}
+progress = EventTimeProgress()
 
 
 def _bucket_seconds(alarms) -> int:
@@ -198,12 +195,9 @@ async def aggregate_metric_data(stream):
             continue
         try:
             add_datum(key, datum, alarms)
-            watermark = max(watermarks.get(message.partition, 0.0), datum["Timestamp"] / 1000)
-            watermarks[message.partition] = watermark
-            step = (int(watermark // 10), store.version)
-            if evaluated_steps.get(message.partition) != step:
-                evaluated_steps[message.partition] = step
-                await evaluate_partition(message.partition, watermark)
+            due = progress.advance(message.partition, datum["Timestamp"] / 1000, store.version)
+            if due is not None:
+                await evaluate_partition(message.partition, due)
         except Exception as error:
             log.exception("alarm evaluation failed on %s[%s]@%s", message.topic, message.partition, message.offset)
             await send_dead_letter(event, "alarm-evaluation", error)
@@ -239,7 +233,7 @@ async def evaluate_on_ticks(stream):
                 await send_dead_letter(event, "set-alarm-state", error)
             continue
         try:
-            await evaluate_partition(partition, max(watermarks.get(partition, 0.0), time.time() - WALL_LAG_S))
+            await evaluate_partition(partition, progress.clock(partition, time.time()))
         except Exception:
             log.exception("alarm evaluation on tick failed for partition %s", partition)
 

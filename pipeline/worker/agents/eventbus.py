@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 _default_bus = topics.topic_name("event-bus")
 
-CUSTOM_BUSES = [b.strip() for b in os.environ.get("PIPELINE_EVENT_BUSES", "").split(",") if b.strip()]
+CUSTOM_BUSES = topics.custom_buses()
 
 
 @app.task

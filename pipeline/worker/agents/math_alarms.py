@@ -30,7 +30,7 @@ from pipeline.alarms.statistics import STATISTICS
 from pipeline.cli.set_alarm_state import SET_STATE_KEY
 from pipeline.metric_data import samples_of
 from pipeline.worker.alarm_outputs import send_transition
-from pipeline.worker.alarm_runtime import MAX_CATCH_UP, TICK_S, WALL_LAG_S, initial_state
+from pipeline.worker.alarm_runtime import MAX_CATCH_UP, TICK_S, WALL_LAG_S, EventTimeProgress, initial_state
 from pipeline.worker.app import app
 from pipeline.worker.deadletter import send_dead_letter
 from pipeline.worker.definitions import store, wait_until_loaded
@@ -46,8 +46,7 @@ math_index = app.Table("alarm-math-index", default=None, partitions=topics.parti
 math_buckets = app.Table("alarm-math-buckets", default=None, partitions=topics.partitions())
 # alarm name -> {"StateValue", "StateReason", "Timestamp", "LastEvaluated"}
 math_states = app.Table("alarm-math-states", default=None, partitions=topics.partitions())
-watermarks: dict[int, float] = {}  # partition -> newest forwarded datum time (s)
-evaluated_steps: dict[int, tuple[int, int]] = {}  # as in the metric alarms agent
+progress = EventTimeProgress()  # of forwarded data, per partition of alarm-math-inputs
 
 
 def _runtime():
@@ -92,9 +91,13 @@ def _add(alarm, query: str, timestamp_ms: int, samples: list) -> None:
 def _evaluate_alarm(alarm, clock: float) -> list:
     """The transitions of one math alarm up to ``clock``; its tables updated."""
     index = math_index.get(alarm.name) or {}
-    buckets = {query: {start: math_buckets.get(_bucket_key(alarm.name, query, start)) for start in starts}
-               for query, starts in index.items()}
-    buckets = {query: {s: b for s, b in found.items() if b is not None} for query, found in buckets.items()}
+    buckets: dict[str, dict[int, dict]] = {}
+    for query, starts in index.items():
+        found = buckets[query] = {}
+        for start in starts:
+            bucket = math_buckets.get(_bucket_key(alarm.name, query, start))
+            if bucket is not None:
+                found[start] = bucket
     state = dict(math_states.get(alarm.name) or initial_state(alarm, clock))
     due = list(evaluation_times(alarm, state["LastEvaluated"] + 1, clock))[-MAX_CATCH_UP:]
     transitions = []
@@ -154,7 +157,7 @@ async def evaluate_math_alarms(stream):
         partition = event.message.partition
         try:
             if event.key == TICK_KEY:
-                await evaluate_partition(partition, max(watermarks.get(partition, 0.0), time.time() - WALL_LAG_S))
+                await evaluate_partition(partition, progress.clock(partition, time.time()))
                 continue
             if event.key == SET_STATE_KEY:
                 await _set_state(SetAlarmState.from_dict(json.loads(event.value)))
@@ -164,12 +167,9 @@ async def evaluate_math_alarms(stream):
             if alarm is None or message["query"] not in {q["Id"] for q in alarm.metrics}:
                 continue  # the alarm was deleted or changed since the datum was forwarded
             _add(alarm, message["query"], message["Timestamp"], message["samples"])
-            watermark = max(watermarks.get(partition, 0.0), message["Timestamp"] / 1000)
-            watermarks[partition] = watermark
-            step = (int(watermark // 10), store.version)
-            if evaluated_steps.get(partition) != step:
-                evaluated_steps[partition] = step
-                await evaluate_partition(partition, watermark)
+            due = progress.advance(partition, message["Timestamp"] / 1000, store.version)
+            if due is not None:
+                await evaluate_partition(partition, due)
         except Exception as error:
             log.exception("math alarm input failed on partition %s", partition)
             await send_dead_letter(event, "math-alarm", error)
